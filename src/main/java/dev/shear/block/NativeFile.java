@@ -1,0 +1,199 @@
+package dev.shear.block;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Path;
+
+/// A POSIX file descriptor for what `FileChannel` cannot do: punching holes (`fallocate`), finding
+/// data and holes (`lseek` with `SEEK_DATA`/`SEEK_HOLE`) and counting allocated blocks (`fstat`).
+/// Calls go through Java's foreign-function API (no JNI). Data I/O stays on a `FileChannel` of the
+/// same file; both act on the same inode.
+///
+/// Thread-safe: the descriptor never changes after open, and each call is a single system call.
+public final class NativeFile implements AutoCloseable {
+    private static final int O_RDONLY = 0;
+    private static final int O_RDWR = 2;
+    private static final int O_CLOEXEC = 02000000;
+    private static final int FALLOC_FL_KEEP_SIZE = 1;
+    private static final int FALLOC_FL_PUNCH_HOLE = 2;
+    private static final int SEEK_DATA = 3;
+    private static final int SEEK_HOLE = 4;
+    private static final int ENXIO = 6;
+    /// `struct stat` on x86_64 glibc is 144 bytes; `st_blocks` (512-byte units) is at offset 64.
+    private static final long STAT_SIZE = 144;
+    private static final long ST_BLOCKS_OFFSET = 64;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final MethodHandle OPEN = downcall("open",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
+            Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle CLOSE = downcall("close",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle FALLOCATE = downcall("fallocate",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+    private static final MethodHandle LSEEK = downcall("lseek",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    private static final MethodHandle FSTAT = downcall("fstat",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    private static final MethodHandle STRERROR = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("strerror").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.ADDRESS.withTargetLayout(MemoryLayout.sequenceLayout(256, ValueLayout.JAVA_BYTE)),
+                    ValueLayout.JAVA_INT));
+
+    private static MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... extra) {
+        Linker.Option[] opts = new Linker.Option[extra.length + 1];
+        opts[0] = Linker.Option.captureCallState("errno");
+        System.arraycopy(extra, 0, opts, 1, extra.length);
+        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(
+                () -> new UnsatisfiedLinkError("libc has no " + name)), fd, opts);
+    }
+
+    private final Path path;
+    private final int fd;
+    /// Set once by close; calls after close fail with an IOException.
+    private volatile boolean closed;
+
+    private NativeFile(Path path, int fd) {
+        this.path = path;
+        this.fd = fd;
+    }
+
+    /// Opens `path` (which must exist) read-write, or read-only when `writable` is false.
+    public static NativeFile open(Path path, boolean writable) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment name = arena.allocateFrom(path.toString());
+            int fd = (int) OPEN.invokeExact(state, name, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0);
+            if (fd < 0) {
+                throw error("open", path, errno(state));
+            }
+            return new NativeFile(path, fd);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("open " + path + ": " + t, t);
+        }
+    }
+
+    /// Deallocates `[offset, offset+length)` keeping the file size; the range then reads as zeroes.
+    public void punchHole(long offset, long length) throws IOException {
+        if (length == 0) {
+            return;
+        }
+        ensureOpen();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int rc = (int) FALLOCATE.invokeExact(state, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length);
+            if (rc != 0) {
+                throw error("punching a hole at " + offset + "+" + length + " in", path, errno(state));
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("fallocate " + path + ": " + t, t);
+        }
+    }
+
+    /// The first offset ≥ `offset` that holds data, or -1 when there is none before the end.
+    public long seekData(long offset) throws IOException {
+        return seek(offset, SEEK_DATA);
+    }
+
+    /// The first offset ≥ `offset` inside a hole (the file's end counts as a hole), or -1 past the end.
+    public long seekHole(long offset) throws IOException {
+        return seek(offset, SEEK_HOLE);
+    }
+
+    private long seek(long offset, int whence) throws IOException {
+        ensureOpen();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            long r = (long) LSEEK.invokeExact(state, fd, offset, whence);
+            if (r < 0) {
+                int e = errno(state);
+                if (e == ENXIO) {
+                    return -1;
+                }
+                throw error("seeking data/holes at " + offset + " in", path, e);
+            }
+            return r;
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("lseek " + path + ": " + t, t);
+        }
+    }
+
+    /// Bytes of storage the file occupies (`st_blocks` × 512, what `du -B1` shows).
+    public long allocatedBytes() throws IOException {
+        ensureOpen();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment st = arena.allocate(STAT_SIZE, 8);
+            int rc = (int) FSTAT.invokeExact(state, fd, st);
+            if (rc != 0) {
+                throw error("fstat", path, errno(state));
+            }
+            return st.get(ValueLayout.JAVA_LONG, ST_BLOCKS_OFFSET) * 512;
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("fstat " + path + ": " + t, t);
+        }
+    }
+
+    private void ensureOpen() throws IOException {
+        if (closed) {
+            throw new IOException(path + " is closed");
+        }
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int rc = (int) CLOSE.invokeExact(state, fd);
+            if (rc != 0) {
+                throw error("close", path, errno(state));
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("close " + path + ": " + t, t);
+        }
+    }
+
+    private static int errno(MemorySegment state) {
+        return (int) ERRNO.get(state, 0L);
+    }
+
+    /// The text of an errno value, as `strerror(3)` gives it.
+    static String strerror(int errno) {
+        try {
+            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
+            return s.getString(0);
+        } catch (Throwable t) {
+            return "errno " + errno;
+        }
+    }
+
+    private static IOException error(String what, Path path, int errno) {
+        String msg = what + " " + path + ": " + strerror(errno);
+        return errno == 28 ? new NoSpaceException(msg) : new IOException(msg);
+    }
+}
