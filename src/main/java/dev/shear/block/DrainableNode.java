@@ -1,0 +1,163 @@
+package dev.shear.block;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/// The seat of a running guest's disk in its I/O path: forwards every request to a delegate that
+/// can be replaced while I/O is *drained* — how a backup puts a copy-before-write filter into the
+/// path at any moment and takes it out again (QEMU's drained section + `bdrv_insert_node`).
+///
+/// [#drain()] waits for every in-flight request to finish and holds off new ones until the
+/// returned handle is closed; several disks drained together share one instant (a consistent point
+/// in time across a guest's disks). Requests hold the read side of a fair read-write lock for their
+/// whole duration; drain takes the write side.
+public final class DrainableNode implements BlockNode {
+    private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock(true);
+    private final long size;
+    /// The current delegate. Replaced only while drained (write side of `gate` held).
+    private volatile BlockNode delegate;
+    private volatile boolean closed;
+
+    public DrainableNode(BlockNode initial) {
+        this.delegate = initial;
+        this.size = initial.size();
+    }
+
+    /// Held I/O: close it to let requests flow again.
+    public interface Drained extends AutoCloseable {
+        /// Replaces the delegate (same size required) while I/O is held.
+        void replace(BlockNode next);
+
+        @Override
+        void close();
+    }
+
+    /// Waits for in-flight requests and holds new ones until the handle is closed.
+    public Drained drain() {
+        gate.writeLock().lock();
+        return new Drained() {
+            private boolean open = true;
+
+            @Override
+            public void replace(BlockNode next) {
+                if (!open) {
+                    throw new IllegalStateException("drained section already ended");
+                }
+                if (next.size() != size) {
+                    throw new IllegalArgumentException("replacement " + next.describe() + " is " + next.size()
+                            + " bytes, the disk is " + size);
+                }
+                delegate = next;
+            }
+
+            @Override
+            public void close() {
+                if (open) {
+                    open = false;
+                    gate.writeLock().unlock();
+                }
+            }
+        };
+    }
+
+    /// The node requests go to now.
+    public BlockNode delegate() {
+        return delegate;
+    }
+
+    private interface Op<T> {
+        T run(BlockNode n) throws IOException;
+    }
+
+    private <T> T forward(Op<T> op) throws IOException {
+        gate.readLock().lock();
+        try {
+            Requests.checkOpen(closed, this);
+            return op.run(delegate);
+        } finally {
+            gate.readLock().unlock();
+        }
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public int clusterSize() {
+        return delegate.clusterSize();
+    }
+
+    @Override
+    public int alignment() {
+        return delegate.alignment();
+    }
+
+    @Override
+    public boolean hasBacking() {
+        return delegate.hasBacking();
+    }
+
+    @Override
+    public String describe() {
+        return delegate.describe();
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        forward(n -> {
+            n.read(offset, dst);
+            return null;
+        });
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
+        forward(n -> {
+            n.write(offset, src, fua);
+            return null;
+        });
+    }
+
+    @Override
+    public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+        forward(n -> {
+            n.writeZeroes(offset, length, mayUnmap);
+            return null;
+        });
+    }
+
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        forward(n -> {
+            n.discard(offset, length);
+            return null;
+        });
+    }
+
+    @Override
+    public void flush() throws IOException {
+        forward(n -> {
+            n.flush();
+            return null;
+        });
+    }
+
+    @Override
+    public BlockStatus blockStatus(long offset, long length) throws IOException {
+        return forward(n -> n.blockStatus(offset, length));
+    }
+
+    @Override
+    public long allocatedBytes() throws IOException {
+        return delegate.allocatedBytes();
+    }
+
+    /// Stops forwarding; the delegate belongs to the caller and is not closed.
+    @Override
+    public void close() {
+        closed = true;
+    }
+}

@@ -1,0 +1,504 @@
+package dev.shear.copy;
+
+import dev.shear.bitmap.ClusterBitmap;
+import dev.shear.block.BlockNode;
+import dev.shear.block.BlockStatus;
+import dev.shear.util.Sizes;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/// Copies clusters from a source node to a target node exactly once each, shared by the
+/// copy-before-write path (guest writes) and a backup job's background workers — QEMU's
+/// `BlockCopyState`.
+///
+/// ## Guarantees
+/// * A cluster whose bit is set in the **copy bitmap** has not been copied and no task is copying
+///   it. A task *claims* its clusters by clearing their bits under `lock`, copies, and on failure
+///   gives them back (sets the bits again). So a set bit never overlaps an in-flight task.
+/// * [#copy] returns only when no cluster of its range is dirty or in flight: callers that overlap
+///   an in-flight task wait for it, then retry what it gave back.
+/// * Zero runs of the source (from block status, whole clusters) are written to the target as
+///   zeroes with unmap allowed, so a sparse source gives a sparse target; with `skipUnallocated`
+///   (`sync=top`) clusters the source's top layer does not hold are not copied at all.
+/// * Buffers in flight never exceed the memory budget; each piece is at most 1 MiB.
+/// * With `discardSource`, each successful task discards its range on the source before the task
+///   ends (for a snapshot-access source this frees the fleecing image).
+public final class BlockCopy {
+    /// The smallest copy granularity (QEMU's `BLOCK_COPY_CLUSTER_SIZE_DEFAULT`).
+    public static final int DEFAULT_CLUSTER_SIZE = 64 * 1024;
+    /// The largest single read/write (QEMU's `BLOCK_COPY_MAX_BUFFER`).
+    public static final int MAX_BUFFER = 1 << 20;
+    /// The largest accepted `min-cluster-size`.
+    public static final long MAX_MIN_CLUSTER_SIZE = 1L << 30;
+
+    private final BlockNode source;
+    private final BlockNode target;
+    private final long length;
+    private final int clusterSize;
+    private final long chunk;
+    private final boolean skipUnallocated;
+    private final boolean discardSource;
+    private final List<String> warnings;
+    private final RateLimiter limiter;
+    /// Memory budget in KiB permits.
+    private final Semaphore memory;
+    private final int memoryPermits;
+    private final ConcurrentLinkedDeque<ByteBuffer> buffers = new ConcurrentLinkedDeque<>();
+
+    private final ReentrantLock lock = new ReentrantLock();
+    /// Signalled whenever a task ends or bits are reset.
+    private final Condition changed = lock.newCondition();
+    /// Bits are cleared (claimed) and given back only under `lock`; read anywhere.
+    private final ClusterBitmap copyBitmap;
+    /// Tasks now copying. Guarded by `lock`.
+    private final List<Task> inFlight = new ArrayList<>();
+    /// Sum of in-flight task lengths. Guarded by `lock`; read racily for progress.
+    private volatile long inFlightBytes;
+    /// Where background workers look for work next. Guarded by `lock`.
+    private long cursor;
+    private final AtomicLong bytesDone = new AtomicLong();
+    private final AtomicLong bytesCopiedAsData = new AtomicLong();
+
+    /// A range being copied.
+    private record Task(long offset, long bytes) {
+        long end() {
+            return offset + bytes;
+        }
+    }
+
+    private BlockCopy(BlockNode source, BlockNode target, int clusterSize, long chunk, CopyOptions options,
+                      ClusterBitmap initial, List<String> warnings) {
+        this.source = source;
+        this.target = target;
+        this.length = source.size();
+        this.clusterSize = clusterSize;
+        this.chunk = chunk;
+        this.skipUnallocated = options.skipUnallocated();
+        this.discardSource = options.discardSource();
+        this.warnings = List.copyOf(warnings);
+        this.limiter = new RateLimiter(options.speed());
+        this.memoryPermits = (int) Math.max(1, Math.min(Integer.MAX_VALUE, options.memoryBudget() / 1024));
+        this.memory = new Semaphore(memoryPermits);
+        this.copyBitmap = new ClusterBitmap(length, clusterSize);
+        if (initial == null) {
+            copyBitmap.setAll();
+        } else {
+            copyBitmap.merge(initial);
+        }
+    }
+
+    /// Prepares copying everything from `source` to `target` (copy bitmap all set), or only the
+    /// clusters set in `initial` when it is not null (`sync=bitmap`).
+    ///
+    /// @throws IllegalArgumentException for mismatched sizes or invalid options, with a message a
+    ///         user can act on
+    public static BlockCopy create(BlockNode source, BlockNode target, CopyOptions options, ClusterBitmap initial) {
+        List<String> warnings = new ArrayList<>();
+        int cs = validate(source, target, options, warnings);
+        long chunk = Math.max(cs, MAX_BUFFER);
+        if (options.maxChunk() != 0) {
+            chunk = Math.min(chunk, options.maxChunk() / cs * cs);
+        }
+        return new BlockCopy(source, target, cs, chunk, options, initial, warnings);
+    }
+
+    /// Checks that `source` can be copied to `target` with `options` and returns the cluster size
+    /// it would use; adds warnings to `warnings`. Changes nothing.
+    ///
+    /// @throws IllegalArgumentException with a message a user can act on
+    public static int validate(BlockNode source, BlockNode target, CopyOptions options, List<String> warnings) {
+        if (source.size() != target.size()) {
+            throw new IllegalArgumentException("source and target sizes differ: " + source.describe() + " is "
+                    + source.size() + " bytes, " + target.describe() + " is " + target.size() + " bytes");
+        }
+        int cs = clusterSize(target, options.minClusterSize(), warnings);
+        long maxChunk = options.maxChunk();
+        if (maxChunk < 0) {
+            throw new IllegalArgumentException("max-chunk must not be negative: " + maxChunk);
+        }
+        if (maxChunk != 0 && maxChunk < cs) {
+            throw new IllegalArgumentException("max-chunk (" + Sizes.compact(maxChunk)
+                    + ") must be 0 (unlimited) or at least the job cluster size (" + Sizes.compact(cs) + ")");
+        }
+        if (options.speed() < 0) {
+            throw new IllegalArgumentException("speed must not be negative: " + options.speed());
+        }
+        return cs;
+    }
+
+    /// The copy granularity for `target`: `max(64 KiB, target cluster size, min-cluster-size)`.
+    /// Adds a warning when the target has no cluster size; refuses when it also has a backing file
+    /// (copying at a guessed granularity could leave backing data showing through).
+    public static int clusterSize(BlockNode target, long minClusterSize, List<String> warnings) {
+        checkMinClusterSize(minClusterSize);
+        int tcs = target.clusterSize();
+        if (tcs == 0) {
+            if (target.hasBacking()) {
+                throw new IllegalArgumentException("cannot determine the cluster size of " + target.describe()
+                        + ", which has a backing file; copying could leave backing data showing through");
+            }
+            warnings.add("could not determine the cluster size of " + target.describe() + "; using "
+                    + Sizes.format(Math.max(DEFAULT_CLUSTER_SIZE, minClusterSize)));
+        }
+        return (int) Math.max(Math.max(DEFAULT_CLUSTER_SIZE, tcs), minClusterSize);
+    }
+
+    /// Throws [IllegalArgumentException] unless `minClusterSize` is 0 or a power of two ≤ 1 GiB.
+    public static void checkMinClusterSize(long minClusterSize) {
+        if (minClusterSize < 0 || (minClusterSize != 0 && !Sizes.isPowerOfTwo(minClusterSize))) {
+            throw new IllegalArgumentException("min-cluster-size must be 0 or a power of two (e.g. 64K, 1M, 4M), not "
+                    + Sizes.compact(minClusterSize));
+        }
+        if (minClusterSize > MAX_MIN_CLUSTER_SIZE) {
+            throw new IllegalArgumentException("min-cluster-size " + Sizes.compact(minClusterSize)
+                    + " is too large (at most " + Sizes.compact(MAX_MIN_CLUSTER_SIZE) + ")");
+        }
+    }
+
+    /// `sync=top`: clears the copy bits of clusters the source's top layer does not hold. Call it
+    /// once the point in time is fixed (the source then shows it).
+    public void resetUnallocated() throws IOException {
+        long pos = 0;
+        while (pos < length) {
+            BlockStatus s = source.blockStatus(pos, length - pos);
+            if (s.state() == BlockStatus.State.UNALLOCATED) {
+                long a = alignUp(s.offset());
+                long b = s.end() == length ? length : alignDown(s.end());
+                if (b > a) {
+                    reset(a, b - a);
+                }
+            }
+            pos = s.end();
+        }
+    }
+
+    /// The copy granularity in bytes.
+    public int clusterSize() {
+        return clusterSize;
+    }
+
+    /// The largest task in bytes.
+    public long chunkSize() {
+        return chunk;
+    }
+
+    /// Warnings found while setting up (e.g. an unknown target cluster size).
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    /// The rate limiter of background copying (changeable while running).
+    public RateLimiter rateLimiter() {
+        return limiter;
+    }
+
+    /// The source node.
+    public BlockNode source() {
+        return source;
+    }
+
+    /// The target node.
+    public BlockNode target() {
+        return target;
+    }
+
+    /// Replaces the clusters to copy with those set in `bits` (rounded outward to this copy's
+    /// clusters). Only before any copying started (when the point in time is fixed).
+    public void loadInitial(ClusterBitmap bits) {
+        lock.lock();
+        try {
+            if (!inFlight.isEmpty() || bytesDone.get() != 0) {
+                throw new IllegalStateException("copy already started");
+            }
+            copyBitmap.clear();
+            copyBitmap.merge(bits);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /// The copy bitmap: set bits are clusters still to copy (read it; never change it directly).
+    public ClusterBitmap copyBitmap() {
+        return copyBitmap;
+    }
+
+    /// Bytes copied so far (data and zeroes).
+    public long bytesDone() {
+        return bytesDone.get();
+    }
+
+    /// Bytes that were read from the source and written as data (not zero runs).
+    public long bytesCopiedAsData() {
+        return bytesCopiedAsData.get();
+    }
+
+    /// Bytes still to copy: dirty plus in flight.
+    public long bytesRemaining() {
+        return copyBitmap.dirtyBytes() + inFlightBytes;
+    }
+
+    /// The ranges being copied right now (a copy).
+    public List<long[]> inFlightRanges() {
+        lock.lock();
+        try {
+            List<long[]> out = new ArrayList<>(inFlight.size());
+            for (Task t : inFlight) {
+                out.add(new long[] {t.offset(), t.bytes()});
+            }
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    long alignDown(long v) {
+        return v / clusterSize * clusterSize;
+    }
+
+    long alignUp(long v) {
+        return Math.min(length, (v + clusterSize - 1) / clusterSize * clusterSize);
+    }
+
+    /// Copies every dirty cluster touched by `[offset, offset+bytes)`, ignoring the rate limit
+    /// (the copy-before-write path). Returns once none of them is dirty or being copied.
+    public void copy(long offset, long bytes) throws IOException, InterruptedException {
+        if (bytes == 0) {
+            return;
+        }
+        long start = alignDown(offset);
+        long end = alignUp(offset + bytes);
+        while (true) {
+            Task t;
+            while ((t = claim(start, end)) != null) {
+                run(t);
+            }
+            lock.lock();
+            try {
+                while (overlaps(start, end)) {
+                    changed.await();
+                }
+                if (copyBitmap.noneSet(start, end - start)) {
+                    return;
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /// Marks `[offset, offset+bytes)` (cluster-aligned, or ending at the device end) as not to be
+    /// copied: snapshot discard and `sync=top` use it.
+    public void reset(long offset, long bytes) {
+        lock.lock();
+        try {
+            copyBitmap.reset(offset, bytes);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /// Waits until no task overlapping `[offset, offset+bytes)` is in flight.
+    public void awaitInFlight(long offset, long bytes) throws InterruptedException {
+        lock.lock();
+        try {
+            while (overlaps(offset, offset + bytes)) {
+                changed.await();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /// Controls background workers: a paused job blocks in [#awaitRunnable]; a cancelled or failed
+    /// one returns false and the workers stop claiming work.
+    public interface Control {
+        /// Blocks while paused; false once the job must stop.
+        boolean awaitRunnable() throws InterruptedException;
+
+        /// Called with the first error of a worker; the job fails with it.
+        void failed(Exception error);
+
+        /// True once the workers must stop (cancelled or failed); checked while rate-limited.
+        boolean stopping();
+    }
+
+    /// One background worker: claims dirty areas in ascending order (wrapping around for clusters
+    /// given back after a failure), until nothing is dirty and nothing is in flight, or `control`
+    /// says stop. Run it on `max-workers` threads. It reserves a chunk of the rate limit *before*
+    /// claiming (so no cluster is held while it waits, and guest writes never wait for the limit)
+    /// and refunds what the task did not move as data.
+    public void backgroundWorker(Control control) {
+        try {
+            while (control.awaitRunnable()) {
+                if (!limiter.acquire(chunk, control::stopping)) {
+                    return;
+                }
+                Task t = claimNext();
+                if (t == null) {
+                    limiter.refund(chunk);
+                    lock.lock();
+                    try {
+                        if (copyBitmap.count() == 0 && inFlight.isEmpty()) {
+                            return;
+                        }
+                        if (copyBitmap.count() == 0) {
+                            changed.await(100, TimeUnit.MILLISECONDS);
+                        }
+                    } finally {
+                        lock.unlock();
+                    }
+                    continue;
+                }
+                long before = bytesCopiedAsData.get();
+                try {
+                    run(t);
+                } finally {
+                    // only data moved counts against the limit; zero runs are free
+                    limiter.refund(chunk - Math.min(chunk, bytesCopiedAsData.get() - before));
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            control.failed(e);
+        } catch (IOException | RuntimeException e) {
+            control.failed(e);
+        }
+    }
+
+    /// True when every cluster has been copied and nothing is in flight.
+    public boolean isComplete() {
+        lock.lock();
+        try {
+            return copyBitmap.count() == 0 && inFlight.isEmpty();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Task claim(long start, long end) {
+        lock.lock();
+        try {
+            ClusterBitmap.Range area = copyBitmap.nextDirtyArea(start, end, chunk);
+            return area == null ? null : begin(area);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Task claimNext() {
+        lock.lock();
+        try {
+            ClusterBitmap.Range area = copyBitmap.nextDirtyArea(cursor, length, chunk);
+            if (area == null && cursor > 0) {
+                area = copyBitmap.nextDirtyArea(0, length, chunk);
+            }
+            if (area == null) {
+                return null;
+            }
+            cursor = area.end() >= length ? 0 : area.end();
+            return begin(area);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /// Claims `area`; caller holds `lock`.
+    private Task begin(ClusterBitmap.Range area) {
+        copyBitmap.reset(area.offset(), area.length());
+        Task t = new Task(area.offset(), area.length());
+        inFlight.add(t);
+        inFlightBytes += t.bytes();
+        return t;
+    }
+
+    /// Caller holds `lock`.
+    private boolean overlaps(long start, long end) {
+        for (Task t : inFlight) {
+            if (t.offset() < end && start < t.end()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void run(Task t) throws IOException, InterruptedException {
+        boolean ok = false;
+        try {
+            copyRange(t.offset(), t.end());
+            if (discardSource) {
+                source.discard(t.offset(), t.bytes());
+            }
+            ok = true;
+        } finally {
+            lock.lock();
+            try {
+                inFlight.remove(t);
+                inFlightBytes -= t.bytes();
+                if (ok) {
+                    bytesDone.addAndGet(t.bytes());
+                } else {
+                    copyBitmap.set(t.offset(), t.bytes());
+                }
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private void copyRange(long start, long end) throws IOException, InterruptedException {
+        long pos = start;
+        while (pos < end) {
+            BlockStatus s = source.blockStatus(pos, end - pos);
+            boolean unallocated = s.state() == BlockStatus.State.UNALLOCATED;
+            if (s.state() == BlockStatus.State.ZERO || (unallocated && skipUnallocated)) {
+                long zeroEnd = s.end() >= end ? end : alignDown(s.end());
+                if (zeroEnd > pos) {
+                    if (!unallocated) {
+                        target.writeZeroes(pos, zeroEnd - pos, true);
+                    }
+                    pos = zeroEnd;
+                    continue;
+                }
+            }
+            long dataEnd = Math.min(end, alignUp(s.end()));
+            copyData(pos, dataEnd);
+            pos = dataEnd;
+        }
+    }
+
+    private void copyData(long start, long end) throws IOException, InterruptedException {
+        long pos = start;
+        while (pos < end) {
+            int n = (int) Math.min(MAX_BUFFER, end - pos);
+            int permits = Math.min(memoryPermits, (n + 1023) / 1024);
+            memory.acquire(permits);
+            ByteBuffer buf = takeBuffer();
+            try {
+                buf.clear().limit(n);
+                source.read(pos, buf);
+                buf.flip();
+                target.write(pos, buf, false);
+            } finally {
+                buffers.push(buf);
+                memory.release(permits);
+            }
+            bytesCopiedAsData.addAndGet(n);
+            pos += n;
+        }
+    }
+
+    private ByteBuffer takeBuffer() {
+        ByteBuffer b = buffers.poll();
+        return b != null ? b : ByteBuffer.allocateDirect(MAX_BUFFER + 4096).alignedSlice(4096);
+    }
+}

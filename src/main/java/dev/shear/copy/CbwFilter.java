@@ -1,0 +1,336 @@
+package dev.shear.copy;
+
+import dev.shear.bitmap.ClusterBitmap;
+import dev.shear.block.BlockNode;
+import dev.shear.block.BlockStatus;
+import dev.shear.block.Requests;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/// The copy-before-write filter: a node over the live disk whose every guest write, write-zeroes
+/// and discard first copies the *old* contents of the clusters it touches to the CBW target (the
+/// backup target, or a fleecing image) — QEMU's `copy-before-write` driver.
+///
+/// ## The order that makes it correct ([#copyBeforeWrite])
+/// 1. align the request out to clusters;
+/// 2. copy the old data of still-dirty clusters (block-copy; never rate-limited; waits for copies
+///    already in flight);
+/// 3. mark those clusters *done* (snapshot reads now go to the target);
+/// 4. wait for snapshot readers still reading those clusters from the source;
+/// 5. let the guest's request through.
+///
+/// Guest reads and flush pass straight to the source. The filter also serves the snapshot-access
+/// API ([SnapshotAccessNode] is its read-only face): reads of done clusters come from the target,
+/// others from the source while registered as *frozen reads* that hold off overlapping guest writes.
+///
+/// ## Locking
+/// `lock` guards `frozenReads` and every change of `accessBitmap` and `doneBitmap`.
+/// `snapshotError` is set once (first failure under break-snapshot) and never cleared.
+public final class CbwFilter implements BlockNode {
+    private final BlockNode source;
+    private final BlockCopy bcs;
+    private final OnCbwError onError;
+    private final long timeoutSeconds;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition readsDone = lock.newCondition();
+    /// Clusters the snapshot reader may still read; cleared by snapshot discard.
+    private final ClusterBitmap accessBitmap;
+    /// Clusters whose old data sits in the target.
+    private final ClusterBitmap doneBitmap;
+    /// Clusters the guest has written (or zeroed, or discarded) since the filter went in.
+    private final ClusterBitmap guestWritten;
+    /// Snapshot reads currently reading from the source, as {offset, end}. Guarded by `lock`.
+    private final List<long[]> frozenReads = new ArrayList<>();
+    private final AtomicReference<IOException> snapshotError = new AtomicReference<>();
+    private volatile boolean closed;
+
+    /// A filter copying from `bcs.source()` (the live disk) to `bcs.target()` before guest writes.
+    ///
+    /// @param timeoutSeconds `cbw-timeout`: how long one copy may take before it counts as failed
+    ///                       (0 = no limit); any non-negative value is honoured exactly
+    public CbwFilter(BlockCopy bcs, OnCbwError onError, long timeoutSeconds) {
+        if (timeoutSeconds < 0) {
+            throw new IllegalArgumentException("cbw-timeout must not be negative: " + timeoutSeconds);
+        }
+        this.source = bcs.source();
+        this.bcs = bcs;
+        this.onError = onError;
+        this.timeoutSeconds = timeoutSeconds;
+        this.accessBitmap = bcs.copyBitmap().copy();
+        this.doneBitmap = new ClusterBitmap(source.size(), bcs.clusterSize());
+        this.guestWritten = new ClusterBitmap(source.size(), bcs.clusterSize());
+    }
+
+    /// The block-copy state shared with a backup job (no fleecing) or private (fleecing).
+    public BlockCopy blockCopy() {
+        return bcs;
+    }
+
+    /// The live disk under the filter.
+    public BlockNode source() {
+        return source;
+    }
+
+    /// The first copy-before-write failure under break-snapshot, if any.
+    public IOException snapshotError() {
+        return snapshotError.get();
+    }
+
+    /// Clusters whose old data is held in the target (read only).
+    public ClusterBitmap doneBitmap() {
+        return doneBitmap;
+    }
+
+    /// Clusters the snapshot reader may still read (read only).
+    public ClusterBitmap accessBitmap() {
+        return accessBitmap;
+    }
+
+    /// Clusters the guest changed since the filter went in (read only).
+    public ClusterBitmap guestWritten() {
+        return guestWritten;
+    }
+
+    @Override
+    public long size() {
+        return source.size();
+    }
+
+    @Override
+    public int clusterSize() {
+        return source.clusterSize();
+    }
+
+    @Override
+    public int alignment() {
+        return source.alignment();
+    }
+
+    @Override
+    public boolean hasBacking() {
+        return source.hasBacking();
+    }
+
+    @Override
+    public String describe() {
+        return "copy-before-write filter over " + source.describe();
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        Requests.checkOpen(closed, this);
+        source.read(offset, dst);
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
+        Requests.checkOpen(closed, this);
+        Requests.checkRange(this, offset, src.remaining());
+        copyBeforeWrite(offset, src.remaining());
+        source.write(offset, src, fua);
+    }
+
+    @Override
+    public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+        Requests.checkOpen(closed, this);
+        Requests.checkRange(this, offset, length);
+        copyBeforeWrite(offset, length);
+        source.writeZeroes(offset, length, mayUnmap);
+    }
+
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        Requests.checkOpen(closed, this);
+        Requests.checkRange(this, offset, length);
+        copyBeforeWrite(offset, length);
+        source.discard(offset, length);
+    }
+
+    @Override
+    public void flush() throws IOException {
+        Requests.checkOpen(closed, this);
+        source.flush();
+    }
+
+    @Override
+    public BlockStatus blockStatus(long offset, long length) throws IOException {
+        Requests.checkOpen(closed, this);
+        return source.blockStatus(offset, length);
+    }
+
+    @Override
+    public long allocatedBytes() throws IOException {
+        return source.allocatedBytes();
+    }
+
+    /// Marks the filter unusable; the source and target belong to the caller.
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    /// Steps 1–4 of the write path (see the class comment).
+    private void copyBeforeWrite(long offset, long bytes) throws IOException {
+        if (bytes == 0) {
+            return;
+        }
+        guestWritten.set(offset, bytes);
+        if (snapshotError.get() != null) {
+            return;                                  // snapshot already broken: pure pass-through
+        }
+        long start = bcs.alignDown(offset);
+        long end = bcs.alignUp(offset + bytes);
+        IOException error = null;
+        try {
+            copyOut(start, end);
+        } catch (IOException e) {
+            error = e;
+        }
+        if (error != null && onError == OnCbwError.BREAK_GUEST_WRITE) {
+            throw error;
+        }
+        lock.lock();
+        try {
+            if (error != null) {
+                snapshotError.compareAndSet(null, error);
+            } else {
+                doneBitmap.set(start, end - start);
+            }
+            while (overlapsFrozenRead(start, end)) {
+                readsDone.awaitUninterruptibly();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void copyOut(long start, long end) throws IOException {
+        try {
+            if (timeoutSeconds == 0) {
+                bcs.copy(start, end - start);
+                return;
+            }
+            CompletableFuture<Void> copy = new CompletableFuture<>();
+            Thread.ofVirtual().name("cbw-copy").start(() -> {
+                try {
+                    bcs.copy(start, end - start);
+                    copy.complete(null);
+                } catch (Throwable t) {
+                    copy.completeExceptionally(t);
+                }
+            });
+            copy.get(timeoutSeconds, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while copying old data before a guest write");
+        } catch (TimeoutException e) {
+            throw new CbwTimeoutException("copy-before-write of " + (end - start) + " bytes at " + start + " to "
+                    + bcs.target().describe() + " took longer than cbw-timeout (" + timeoutSeconds + " s)");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException(c);
+        }
+    }
+
+    /// A copy-before-write operation exceeded `cbw-timeout`.
+    public static final class CbwTimeoutException extends IOException {
+        public CbwTimeoutException(String message) {
+            super(message);
+        }
+    }
+
+    private boolean overlapsFrozenRead(long start, long end) {
+        for (long[] r : frozenReads) {
+            if (r[0] < end && start < r[1]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ---- snapshot-access API (used by SnapshotAccessNode) ----
+
+    /// Where the first run of a snapshot read comes from: `file` for `length` bytes; `frozen` is
+    /// the registration to release when it read from the source (null when it reads the target).
+    record Lease(BlockNode file, long length, long[] frozen) {
+    }
+
+    Lease readLock(long offset, long bytes) throws IOException {
+        lock.lock();
+        try {
+            IOException broken = snapshotError.get();
+            if (broken != null) {
+                throw new SnapshotBrokenException(broken);
+            }
+            if (!accessBitmap.allSet(offset, bytes)) {
+                throw new IOException("snapshot range " + offset + "+" + bytes
+                        + " is not accessible: it was discarded (already backed up) or never part of the snapshot");
+            }
+            boolean done = doneBitmap.isSetAt(offset);
+            long change = done ? doneBitmap.nextClear(offset) : doneBitmap.nextSet(offset);
+            long runEnd = change < 0 ? offset + bytes : Math.min(change, offset + bytes);
+            if (done) {
+                return new Lease(bcs.target(), runEnd - offset, null);
+            }
+            long[] frozen = {offset, runEnd};
+            frozenReads.add(frozen);
+            return new Lease(source, runEnd - offset, frozen);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void readUnlock(Lease lease) {
+        if (lease.frozen() == null) {
+            return;
+        }
+        lock.lock();
+        try {
+            frozenReads.remove(lease.frozen());
+            readsDone.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /// Discards the snapshot range `[offset, offset+bytes)` aligned *inward* to clusters: it
+    /// becomes unreadable, is no longer copied before writes, and its space in the target is freed.
+    /// A range shorter than a cluster is ignored.
+    void discardSnapshot(long offset, long bytes) throws IOException {
+        long a = bcs.alignUp(offset);
+        long b = offset + bytes >= source.size() ? source.size() : bcs.alignDown(offset + bytes);
+        if (b <= a) {
+            return;
+        }
+        lock.lock();
+        try {
+            accessBitmap.reset(a, b - a);
+        } finally {
+            lock.unlock();
+        }
+        bcs.reset(a, b - a);
+        try {
+            bcs.awaitInFlight(a, b - a);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while discarding snapshot range");
+        }
+        bcs.target().discard(a, b - a);
+    }
+}

@@ -1,0 +1,168 @@
+package dev.shear.copy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.shear.block.BlockNode;
+import dev.shear.block.MemoryNode;
+import dev.shear.testing.ForwardingTestNode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+class BlockCopyTest {
+    private static final int K64 = 65536;
+
+    static MemoryNode filled(long size, long seed, double dataFraction) throws IOException {
+        MemoryNode n = new MemoryNode("src", size, K64);
+        Random r = new Random(seed);
+        for (long off = 0; off < size; off += K64) {
+            if (r.nextDouble() < dataFraction) {
+                byte[] b = new byte[K64];
+                r.nextBytes(b);
+                n.write(off, b);
+            }
+        }
+        return n;
+    }
+
+    private static BlockCopy.Control untilDone() {
+        return new BlockCopy.Control() {
+            @Override
+            public boolean awaitRunnable() {
+                return true;
+            }
+
+            @Override
+            public void failed(Exception error) {
+                throw new AssertionError("copy failed", error);
+            }
+
+            @Override
+            public boolean stopping() {
+                return false;
+            }
+        };
+    }
+
+    @Test
+    void backgroundWorkersCopyEverythingAndKeepTheTargetSparse() throws Exception {
+        MemoryNode src = filled(32L << 20, 1, 0.5);
+        MemoryNode dst = new MemoryNode("dst", 32L << 20, K64);
+        BlockCopy bc = BlockCopy.create(src, dst, CopyOptions.defaults(), null);
+        List<Thread> workers = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            workers.add(Thread.ofPlatform().start(() -> bc.backgroundWorker(untilDone())));
+        }
+        for (Thread t : workers) {
+            t.join();
+        }
+        assertThat(bc.isComplete()).isTrue();
+        assertThat(dst.read(0, 32 << 20)).isEqualTo(src.read(0, 32 << 20));
+        assertThat(dst.allocatedBytes()).isEqualTo(src.allocatedBytes());
+        assertThat(bc.bytesDone()).isEqualTo(32L << 20);
+        assertThat(bc.bytesRemaining()).isZero();
+        assertThat(bc.bytesCopiedAsData()).isEqualTo(src.allocatedBytes());
+    }
+
+    @Test
+    void clusterSizeIsTheLargestOfDefaultTargetAndMinimum() throws IOException {
+        MemoryNode src = new MemoryNode("s", 16L << 20, K64);
+        assertThat(BlockCopy.create(src, new MemoryNode("t", 16L << 20, 4096), CopyOptions.defaults(), null)
+                .clusterSize()).isEqualTo(K64);
+        assertThat(BlockCopy.create(src, new MemoryNode("t", 16L << 20, 2 << 20), CopyOptions.defaults(), null)
+                .clusterSize()).isEqualTo(2 << 20);
+        assertThat(BlockCopy.create(src, new MemoryNode("t", 16L << 20, K64),
+                CopyOptions.defaults().withMinClusterSize(4 << 20), null).clusterSize()).isEqualTo(4 << 20);
+    }
+
+    @Test
+    void invalidOptionsGiveMessagesAUserCanActOn() {
+        MemoryNode src = new MemoryNode("s", 16L << 20, K64);
+        MemoryNode dst = new MemoryNode("t", 16L << 20, K64);
+        assertThatThrownBy(() -> BlockCopy.create(src, dst, CopyOptions.defaults().withMinClusterSize(3072), null))
+                .hasMessage("min-cluster-size must be 0 or a power of two (e.g. 64K, 1M, 4M), not 3K");
+        assertThatThrownBy(() -> BlockCopy.create(src, dst, CopyOptions.defaults().withMaxChunk(32768), null))
+                .hasMessage("max-chunk (32K) must be 0 (unlimited) or at least the job cluster size (64K)");
+        assertThatThrownBy(() -> BlockCopy.create(src, new MemoryNode("t", 8L << 20, K64), CopyOptions.defaults(), null))
+                .hasMessageContaining("sizes differ");
+        assertThatThrownBy(() -> BlockCopy.create(src, dst, CopyOptions.defaults().withMinClusterSize(2L << 30), null))
+                .hasMessageContaining("too large");
+    }
+
+    @Test
+    void maxChunkLimitsTasksButNotBelowACluster() throws IOException {
+        MemoryNode src = new MemoryNode("s", 16L << 20, K64);
+        MemoryNode dst = new MemoryNode("t", 16L << 20, K64);
+        assertThat(BlockCopy.create(src, dst, CopyOptions.defaults(), null).chunkSize()).isEqualTo(1 << 20);
+        assertThat(BlockCopy.create(src, dst, CopyOptions.defaults().withMaxChunk(200000), null).chunkSize())
+                .isEqualTo(3L * K64);
+    }
+
+    @Test
+    void concurrentOverlappingCopiesCopyEachClusterOnce() throws Exception {
+        MemoryNode src = filled(8L << 20, 2, 1.0);
+        MemoryNode dst = new MemoryNode("dst", 8L << 20, K64);
+        BlockCopy bc = BlockCopy.create(src, dst, CopyOptions.defaults(), null);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Future<?>> fs = new ArrayList<>();
+        Random r = new Random(3);
+        for (int i = 0; i < 400; i++) {
+            long off = r.nextInt(8 << 20);
+            long len = Math.min((8L << 20) - off, 1 + r.nextInt(300000));
+            fs.add(pool.submit(() -> {
+                bc.copy(off, len);
+                // once copy returns, the range is on the target
+                assertThat(dst.read(off, (int) len)).isEqualTo(src.read(off, (int) len));
+                return null;
+            }));
+        }
+        for (Future<?> f : fs) {
+            f.get();
+        }
+        pool.shutdown();
+        assertThat(bc.bytesDone()).as("each cluster counted once").isEqualTo(bc.copyBitmap().clusters() * K64
+                - bc.copyBitmap().dirtyBytes());
+    }
+
+    @Test
+    void resetClustersAreNeverCopied() throws Exception {
+        MemoryNode src = filled(4L << 20, 4, 1.0);
+        MemoryNode dst = new MemoryNode("dst", 4L << 20, K64);
+        BlockCopy bc = BlockCopy.create(src, dst, CopyOptions.defaults(), null);
+        bc.reset(K64, 2L * K64);
+        bc.copy(0, 4L << 20);
+        assertThat(dst.read(K64, 2 * K64)).containsOnly(0);
+        assertThat(dst.read(0, K64)).isEqualTo(src.read(0, K64));
+        assertThat(bc.isComplete()).isTrue();
+    }
+
+    @Test
+    void discardSourceDiscardsEachCopiedRange() throws Exception {
+        MemoryNode src = filled(4L << 20, 5, 1.0);
+        byte[] before = src.read(0, 4 << 20);
+        MemoryNode dst = new MemoryNode("dst", 4L << 20, K64);
+        BlockCopy bc = BlockCopy.create(src, dst, CopyOptions.defaults().withDiscardSource(true), null);
+        bc.copy(0, 4L << 20);
+        assertThat(dst.read(0, 4 << 20)).isEqualTo(before);
+        assertThat(src.allocatedBytes()).isZero();
+    }
+
+    @Test
+    void targetWithoutClusterSizeWarnsAndOneWithBackingIsRefused() {
+        BlockNode noCluster = new MemoryNode("t", 1 << 20, K64);
+        MemoryNode src = new MemoryNode("s", 1 << 20, K64);
+        List<String> warnings = new ArrayList<>();
+        BlockNode plain = new ForwardingTestNode(noCluster, 0, false);
+        assertThat(BlockCopy.validate(src, plain, CopyOptions.defaults(), warnings)).isEqualTo(K64);
+        assertThat(warnings).singleElement().asString().contains("could not determine the cluster size");
+        BlockNode backed = new ForwardingTestNode(noCluster, 0, true);
+        assertThatThrownBy(() -> BlockCopy.validate(src, backed, CopyOptions.defaults(), new ArrayList<>()))
+                .hasMessageContaining("which has a backing file");
+    }
+}
