@@ -76,6 +76,11 @@ public record BackupOptions(SyncMode sync, BitmapMode bitmapMode, long speed, Pe
                 onCbwError, cbwTimeoutSeconds);
     }
 
+    /// The same options with another sync mode and bitmap mode (null for none).
+    public BackupOptions withSync(SyncMode v, BitmapMode mode) {
+        return new BackupOptions(v, mode, speed, perf, discardSource, onCbwError, cbwTimeoutSeconds);
+    }
+
     public BackupOptions withBitmapMode(BitmapMode v) {
         return new BackupOptions(sync, v, speed, perf, discardSource, onCbwError, cbwTimeoutSeconds);
     }
