@@ -12,8 +12,9 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 
-/// A POSIX file descriptor for what `FileChannel` cannot do: punching holes (`fallocate`), finding
-/// data and holes (`lseek` with `SEEK_DATA`/`SEEK_HOLE`) and counting allocated blocks (`fstat`).
+/// A POSIX file descriptor for what `FileChannel` cannot do: punching holes and zeroing ranges
+/// (`fallocate`), finding data and holes (`lseek` with `SEEK_DATA`/`SEEK_HOLE`) and counting
+/// allocated blocks (`fstat`).
 /// Calls go through Java's foreign-function API (no JNI). Data I/O stays on a `FileChannel` of the
 /// same file; both act on the same inode.
 ///
@@ -24,9 +25,13 @@ public final class NativeFile implements AutoCloseable {
     private static final int O_CLOEXEC = 02000000;
     private static final int FALLOC_FL_KEEP_SIZE = 1;
     private static final int FALLOC_FL_PUNCH_HOLE = 2;
+    private static final int FALLOC_FL_ZERO_RANGE = 0x10;
     private static final int SEEK_DATA = 3;
     private static final int SEEK_HOLE = 4;
     private static final int ENXIO = 6;
+    static final int ENOSPC = 28;
+    static final int EOPNOTSUPP = 95;
+    static final int EDQUOT = 122;
     /// `struct stat` on x86_64 glibc is 144 bytes; `st_blocks` (512-byte units) is at offset 64.
     private static final long STAT_SIZE = 144;
     private static final long ST_BLOCKS_OFFSET = 64;
@@ -98,6 +103,32 @@ public final class NativeFile implements AutoCloseable {
             if (rc != 0) {
                 throw error("punching a hole at " + offset + "+" + length + " in", path, errno(state));
             }
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("fallocate " + path + ": " + t, t);
+        }
+    }
+
+    /// Zeroes `[offset, offset+length)` keeping its blocks allocated (`FALLOC_FL_ZERO_RANGE`, as
+    /// unwritten extents) and the file size. Returns false, changing nothing, when the file system
+    /// cannot do it (`EOPNOTSUPP`, e.g. tmpfs); the caller then writes zeroes itself.
+    public boolean zeroRange(long offset, long length) throws IOException {
+        if (length == 0) {
+            return true;
+        }
+        ensureOpen();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int rc = (int) FALLOCATE.invokeExact(state, fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, offset, length);
+            if (rc != 0) {
+                int e = errno(state);
+                if (e == EOPNOTSUPP) {
+                    return false;
+                }
+                throw error("zeroing " + offset + "+" + length + " in", path, e);
+            }
+            return true;
         } catch (IOException e) {
             throw e;
         } catch (Throwable t) {
@@ -194,6 +225,6 @@ public final class NativeFile implements AutoCloseable {
 
     private static IOException error(String what, Path path, int errno) {
         String msg = what + " " + path + ": " + strerror(errno);
-        return errno == 28 ? new NoSpaceException(msg) : new IOException(msg);
+        return errno == ENOSPC || errno == EDQUOT ? new NoSpaceException(msg) : new IOException(msg);
     }
 }
