@@ -72,22 +72,7 @@ final class PositionalChannel implements AutoCloseable {
     /// Reads `dst.remaining()` bytes at `pos`.
     void read(long pos, ByteBuffer dst) throws IOException {
         try {
-            if (!needsBounce(dst)) {
-                readFully(pos, dst);
-                return;
-            }
-            ByteBuffer b = take();
-            try {
-                for (long at = pos; dst.hasRemaining(); ) {
-                    int n = Math.min(dst.remaining(), BOUNCE);
-                    b.clear().limit(n);
-                    readFully(at, b);
-                    dst.put(b.flip());
-                    at += n;
-                }
-            } finally {
-                give(b);
-            }
+            transfer(pos, dst, false);
         } catch (InterruptedIOException | NoSpaceException e) {
             throw e;
         } catch (IOException e) {
@@ -99,23 +84,7 @@ final class PositionalChannel implements AutoCloseable {
     void write(long pos, ByteBuffer src) throws IOException {
         int length = src.remaining();
         try {
-            if (!needsBounce(src)) {
-                writeFully(pos, src);
-                return;
-            }
-            ByteBuffer b = take();
-            try {
-                for (long at = pos; src.hasRemaining(); ) {
-                    int n = Math.min(src.remaining(), BOUNCE);
-                    b.clear();
-                    b.put(b.position(), src, src.position(), n).limit(n);
-                    writeFully(at, b);
-                    src.position(src.position() + n);
-                    at += n;
-                }
-            } finally {
-                give(b);
-            }
+            transfer(pos, src, true);
         } catch (InterruptedIOException | NoSpaceException e) {
             throw e;
         } catch (IOException e) {
@@ -149,6 +118,38 @@ final class PositionalChannel implements AutoCloseable {
             throw e;
         } catch (IOException e) {
             throw new IOException("flushing " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /// Moves `buf.remaining()` bytes between `buf` and the file at `pos`, through bounce buffers
+    /// when the channel cannot take `buf` itself.
+    private void transfer(long pos, ByteBuffer buf, boolean write) throws IOException {
+        if (!needsBounce(buf)) {
+            if (write) {
+                writeFully(pos, buf);
+            } else {
+                readFully(pos, buf);
+            }
+            return;
+        }
+        ByteBuffer b = take();
+        try {
+            long at = pos;
+            while (buf.hasRemaining()) {
+                int n = Math.min(buf.remaining(), BOUNCE);
+                b.clear().limit(n);
+                if (write) {
+                    b.put(0, buf, buf.position(), n);
+                    writeFully(at, b);
+                    buf.position(buf.position() + n);
+                } else {
+                    readFully(at, b);
+                    buf.put(b.flip());
+                }
+                at += n;
+            }
+        } finally {
+            give(b);
         }
     }
 

@@ -25,16 +25,6 @@ class FaultNodeTest extends BlockNodeContractTest {
         return new FaultNode(new MemoryNode(size));
     }
 
-    private static Thread writer(FaultNode f, long offset, byte[] data, AtomicReference<Throwable> failure) {
-        return Thread.ofPlatform().start(() -> {
-            try {
-                f.write(offset, data);
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        });
-    }
-
     @Test
     void writesFailWithNoSpaceOnceTheBudgetIsUsedUpAndWriteNothing() throws IOException {
         MemoryNode inner = new MemoryNode(MIB);
@@ -115,7 +105,7 @@ class FaultNodeTest extends BlockNodeContractTest {
         byte[] data = pattern(4096, 66);
         List<Thread> writers = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            writers.add(writer(f, i * 4096L, data, failure));
+            writers.add(Background.write(f, i * 4096L, data, failure));
         }
         assertThat(f.awaitStalled(Kind.WRITE, 3, GENEROUS)).isTrue();
         assertThat(f.read(0, 4096)).as("reads pass a write stall; stalled writes have not landed").containsOnly(0);
@@ -147,7 +137,7 @@ class FaultNodeTest extends BlockNodeContractTest {
         FaultNode f = new FaultNode(inner);
         f.stall(Kind.WRITE);
         AtomicReference<Throwable> interrupted = new AtomicReference<>();
-        Thread a = writer(f, 0, pattern(512, 67), interrupted);
+        Thread a = Background.write(f, 0, pattern(512, 67), interrupted);
         assertThat(f.awaitStalled(Kind.WRITE, 1, GENEROUS)).isTrue();
         a.interrupt();
         a.join(GENEROUS);
@@ -155,7 +145,7 @@ class FaultNodeTest extends BlockNodeContractTest {
         assertThat(inner.read(0, 512)).as("the interrupted write did not land").containsOnly(0);
 
         AtomicReference<Throwable> closed = new AtomicReference<>();
-        Thread b = writer(f, 0, pattern(512, 68), closed);
+        Thread b = Background.write(f, 0, pattern(512, 68), closed);
         assertThat(f.awaitStalled(Kind.WRITE, 1, GENEROUS)).isTrue();
         f.close();
         b.join(GENEROUS);

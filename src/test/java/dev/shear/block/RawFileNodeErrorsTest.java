@@ -1,5 +1,6 @@
 package dev.shear.block;
 
+import static dev.shear.block.BlockNodeContractTest.pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -12,7 +13,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Random;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,12 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 class RawFileNodeErrorsTest {
     @TempDir
     Path dir;
-
-    private static byte[] pattern(int length, long seed) {
-        byte[] b = new byte[length];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
 
     @Test
     void createRefusesAnExistingFileAndLeavesItAlone() throws IOException {

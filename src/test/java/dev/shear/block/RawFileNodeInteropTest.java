@@ -1,5 +1,6 @@
 package dev.shear.block;
 
+import static dev.shear.block.BlockNodeContractTest.pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,12 +24,6 @@ class RawFileNodeInteropTest {
 
     /// A run of the file as both sides see it: data, or a hole that reads as zeroes.
     record Run(long start, long length, boolean data) {
-    }
-
-    private static byte[] pattern(int length, long seed) {
-        byte[] b = new byte[length];
-        new Random(seed).nextBytes(b);
-        return b;
     }
 
     @ParameterizedTest

@@ -36,16 +36,6 @@ class ThrottleNodeTest extends BlockNodeContractTest {
         return t;
     }
 
-    private static Thread writer(ThrottleNode t, long offset, byte[] data, AtomicReference<Throwable> failure) {
-        return Thread.ofPlatform().start(() -> {
-            try {
-                t.write(offset, data);
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        });
-    }
-
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + GENEROUS.toNanos();
         while (!condition.getAsBoolean()) {
@@ -81,7 +71,7 @@ class ThrottleNodeTest extends BlockNodeContractTest {
             ThrottleNode t = indebted(inner);
             AtomicReference<Throwable> failure = new AtomicReference<>();
             byte[] data = pattern(4096, 52);
-            Thread w = writer(t, 512 * 1024, data, failure);
+            Thread w = Background.write(t, 512 * 1024, data, failure);
             await("the writer waits", () -> t.waitingRequests() == 1);
             assertThat(inner.read(512 * 1024, 4096)).as("a waiting write has not reached the node").containsOnly(0);
             t.setBytesPerSecond(newRate);
@@ -115,7 +105,7 @@ class ThrottleNodeTest extends BlockNodeContractTest {
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             long off = (4L + i) * 64 * 1024;
-            threads.add(writer(fair, off, pattern(64 * 1024, off), failure));
+            threads.add(Background.write(fair, off, pattern(64 * 1024, off), failure));
             int queued = i + 1;
             await(queued + " writers wait", () -> fair.waitingRequests() == queued);
         }
@@ -145,7 +135,7 @@ class ThrottleNodeTest extends BlockNodeContractTest {
         MemoryNode inner = new MemoryNode(MIB);
         ThrottleNode t = indebted(inner);
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread w = writer(t, 512 * 1024, pattern(4096, 53), failure);
+        Thread w = Background.write(t, 512 * 1024, pattern(4096, 53), failure);
         await("the writer waits", () -> t.waitingRequests() == 1);
         w.interrupt();
         w.join(GENEROUS);
@@ -159,7 +149,7 @@ class ThrottleNodeTest extends BlockNodeContractTest {
         MemoryNode inner = new MemoryNode(MIB);
         ThrottleNode t = indebted(inner);
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread w = writer(t, 512 * 1024, pattern(4096, 54), failure);
+        Thread w = Background.write(t, 512 * 1024, pattern(4096, 54), failure);
         await("the writer waits", () -> t.waitingRequests() == 1);
         t.close();
         w.join(GENEROUS);
