@@ -171,6 +171,8 @@ public final class RawFileNode implements BlockNode {
             bs = Files.getFileStore(path).getBlockSize();
         } catch (NoSuchFileException e) {
             throw new IOException("cannot open raw image " + path + ": the file does not exist", e);
+        } catch (FileSystemException e) {
+            throw new IOException("cannot open raw image " + path + ": " + reason(e), e);
         } catch (UnsupportedOperationException e) {
             return DEFAULT_BLOCK;
         }
