@@ -1,0 +1,99 @@
+package dev.shear.nbd;
+
+import dev.shear.block.BlockNode;
+import dev.shear.block.BlockStatus;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/// Answers `NBD_CMD_READ` (already validated): with a simple reply carrying the data, or with
+/// structured chunks, `NBD_REPLY_TYPE_OFFSET_HOLE` for runs the node reports as zero and
+/// `NBD_REPLY_TYPE_OFFSET_DATA` for the rest. Under `NBD_CMD_FLAG_DF` there is exactly one
+/// content chunk: a hole if the whole range is zero, otherwise data with the zeroes spelled out.
+///
+/// Chunks are sent as each run is read, the last one flagged done. A node failure in a run
+/// ends the reply with an `NBD_REPLY_TYPE_ERROR_OFFSET` chunk at that run's offset.
+final class ReadCommand {
+    private final BlockNode node;
+    private final ReplyWriter out;
+
+    ReadCommand(BlockNode node, ReplyWriter out) {
+        this.node = node;
+        this.out = out;
+    }
+
+    /// A node read that failed at `offset` after the reply had begun.
+    static final class SegmentFailure extends Exception {
+        private final long offset;
+
+        SegmentFailure(long offset, Exception cause) {
+            super(cause.getMessage(), cause);
+            this.offset = offset;
+        }
+
+        long offset() {
+            return offset;
+        }
+    }
+
+    /// A run of the request: data to read, or a hole to announce.
+    record Segment(long offset, long length, boolean hole) {
+    }
+
+    void simple(Request r) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate((int) r.length());
+        node.read(r.offset(), buf);
+        out.simpleData(r.cookie(), buf.flip());
+    }
+
+    void structured(Request r, boolean dontFragment) throws IOException, SegmentFailure {
+        if (r.length() == 0) {
+            out.none(r.cookie());
+            return;
+        }
+        List<Segment> plan = plan(r.offset(), r.length(), dontFragment);
+        for (int i = 0; i < plan.size(); i++) {
+            Segment s = plan.get(i);
+            boolean last = i == plan.size() - 1;
+            if (s.hole()) {
+                out.hole(r.cookie(), s.offset(), (int) s.length(), last);
+                continue;
+            }
+            ByteBuffer buf = ByteBuffer.allocate((int) s.length());
+            try {
+                node.read(s.offset(), buf);
+            } catch (IOException | RuntimeException e) {
+                throw new SegmentFailure(s.offset(), e);
+            }
+            out.data(r.cookie(), s.offset(), buf.flip(), last);
+        }
+    }
+
+    /// Splits `[offset, offset+length)` into alternating data and hole segments.
+    List<Segment> plan(long offset, long length, boolean dontFragment) throws IOException {
+        List<Segment> segs = new ArrayList<>();
+        long pos = offset;
+        long end = offset + length;
+        while (pos < end) {
+            BlockStatus s = node.blockStatus(pos, end - pos);
+            if (s.length() <= 0 || s.offset() != pos) {
+                throw new IOException(node.describe() + " answered block status at " + pos
+                        + " with the run " + s.offset() + "+" + s.length());
+            }
+            long len = Math.min(s.length(), end - pos);
+            boolean hole = s.isZero();
+            if (dontFragment && !hole) {
+                return List.of(new Segment(offset, length, false));
+            }
+            if (!segs.isEmpty() && segs.getLast().hole() == hole) {
+                Segment prev = segs.removeLast();
+                segs.add(new Segment(prev.offset(), prev.length() + len, hole));
+            } else {
+                segs.add(new Segment(pos, len, hole));
+            }
+            pos += len;
+        }
+        return segs;
+    }
+}
