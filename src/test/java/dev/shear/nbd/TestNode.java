@@ -18,6 +18,8 @@ final class TestNode implements BlockNode {
     volatile CountDownLatch gate;
     /// When set, read/write/writeZeroes/discard/blockStatus throw it (an IOException or RuntimeException).
     volatile Exception failure;
+    /// When set, reads (only) throw it.
+    volatile IOException readFailure;
     volatile int alignment = 1;
     final AtomicInteger active = new AtomicInteger();
     final AtomicInteger maxActive = new AtomicInteger();
@@ -86,6 +88,10 @@ final class TestNode implements BlockNode {
     public void read(long offset, ByteBuffer dst) throws IOException {
         enter();
         try {
+            IOException f = readFailure;
+            if (f != null) {
+                throw f;
+            }
             inner.read(offset, dst);
         } finally {
             leave();
