@@ -20,7 +20,7 @@ import static dev.shear.nbd.NbdProtocol.FLAG_SEND_WRITE_ZEROES;
 ///
 /// @param size           the export size in bytes
 /// @param minBlock       minimum block size: the node's alignment (1 for most nodes)
-/// @param preferredBlock max(4096, cluster size, minBlock), capped at maxPayload
+/// @param preferredBlock max(4096, cluster size, minBlock), capped at the largest power of two ≤ maxPayload
 /// @param maxPayload     the largest READ or WRITE payload accepted
 /// @param flags          the transmission flags
 record ExportGeometry(long size, int minBlock, int preferredBlock, int maxPayload, int flags) {
@@ -28,7 +28,7 @@ record ExportGeometry(long size, int minBlock, int preferredBlock, int maxPayloa
     /// The geometry of `export` for a connection that did (or did not) negotiate structured replies.
     static ExportGeometry of(NbdExport export, int maxPayload, boolean structured) {
         int min = Math.max(1, export.node().alignment());
-        int preferred = Math.min(maxPayload, Math.max(Math.max(4096, export.node().clusterSize()), min));
+        int preferred = Math.min(Integer.highestOneBit(maxPayload), Math.max(Math.max(4096, export.node().clusterSize()), min));
         int flags = FLAG_HAS_FLAGS | FLAG_SEND_FLUSH | FLAG_SEND_FUA | FLAG_SEND_CACHE | FLAG_CAN_MULTI_CONN;
         if (export.readOnly()) {
             flags |= FLAG_READ_ONLY;

@@ -3,8 +3,6 @@ package dev.shear.nbd;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.net.Inet6Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
@@ -12,7 +10,6 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -186,24 +183,10 @@ public final class NbdServer implements AutoCloseable {
     /// A URI for `exportName` that QEMU and libnbd understand: `nbd://127.0.0.1:PORT/name` or
     /// `nbd+unix:///name?socket=PATH`.
     public String uri(String exportName) {
-        String name = UriEncoding.encode(exportName, false);
         return switch (endpoint) {
-            case Tcp t -> "nbd://" + uriHost(t.host()) + ":" + t.port() + "/" + name;
-            case Unix u -> "nbd+unix:///" + name + "?socket="
-                    + UriEncoding.encode(u.path().toAbsolutePath().toString(), true);
+            case Tcp t -> NbdUri.tcp(t.host(), t.port(), exportName);
+            case Unix u -> NbdUri.unix(u.path(), exportName);
         };
-    }
-
-    private static String uriHost(String host) {
-        try {
-            InetAddress a = InetAddress.ofLiteral(host);
-            if (a.isAnyLocalAddress()) {
-                return a instanceof Inet6Address ? "[::1]" : "127.0.0.1";
-            }
-            return a instanceof Inet6Address ? "[" + a.getHostAddress() + "]" : a.getHostAddress();
-        } catch (IllegalArgumentException notALiteral) {
-            return host;
-        }
     }
 
     private void acceptLoop() {
@@ -310,27 +293,5 @@ public final class NbdServer implements AutoCloseable {
             }
         }
         LOG.log(Level.INFO, () -> "NBD server on " + endpoint + " closed");
-    }
-
-    /// Percent-encoding for the parts of an NBD URI.
-    static final class UriEncoding {
-        private UriEncoding() {
-        }
-
-        static String encode(String s, boolean keepSlash) {
-            StringBuilder b = new StringBuilder();
-            for (byte x : s.getBytes(StandardCharsets.UTF_8)) {
-                char c = (char) (x & 0xFF);
-                boolean plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                        || c == '-' || c == '.' || c == '_' || c == '~' || (keepSlash && c == '/');
-                if (plain) {
-                    b.append(c);
-                } else {
-                    b.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-                            .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
-                }
-            }
-            return b.toString();
-        }
     }
 }

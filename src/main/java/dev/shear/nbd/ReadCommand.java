@@ -86,14 +86,41 @@ final class ReadCommand {
             if (dontFragment && !hole) {
                 return List.of(new Segment(offset, length, false));
             }
-            if (!segs.isEmpty() && segs.getLast().hole() == hole) {
-                Segment prev = segs.removeLast();
-                segs.add(new Segment(prev.offset(), prev.length() + len, hole));
-            } else {
-                segs.add(new Segment(pos, len, hole));
-            }
+            append(segs, new Segment(pos, len, hole));
             pos += len;
         }
-        return segs;
+        return node.alignment() > 1 ? aligned(segs, node.alignment()) : segs;
+    }
+
+    private static void append(List<Segment> segs, Segment s) {
+        if (!segs.isEmpty() && segs.getLast().hole() == s.hole()) {
+            Segment prev = segs.removeLast();
+            segs.add(new Segment(prev.offset(), prev.length() + s.length(), s.hole()));
+        } else {
+            segs.add(s);
+        }
+    }
+
+    /// Shrinks holes to their aligned inner part and gives the unaligned edges to the data around
+    /// them, so every node read stays aligned (the request itself is aligned).
+    private static List<Segment> aligned(List<Segment> segs, int alignment) {
+        List<Segment> out = new ArrayList<>();
+        long mask = alignment - 1L;
+        for (Segment s : segs) {
+            long start = (s.offset() + mask) & ~mask;
+            long end = (s.offset() + s.length()) & ~mask;
+            if (!s.hole() || end <= start) {
+                append(out, new Segment(s.offset(), s.length(), false));
+                continue;
+            }
+            if (start > s.offset()) {
+                append(out, new Segment(s.offset(), start - s.offset(), false));
+            }
+            append(out, new Segment(start, end - start, true));
+            if (end < s.offset() + s.length()) {
+                append(out, new Segment(end, s.offset() + s.length() - end, false));
+            }
+        }
+        return out;
     }
 }

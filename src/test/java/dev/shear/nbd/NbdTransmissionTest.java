@@ -64,6 +64,24 @@ class NbdTransmissionTest extends ServerTestBase {
     }
 
     @Test
+    void readsOfAnAlignedNodeStayAlignedEvenWhereItsHolesAreNot() throws IOException {
+        TestNode aligned = new TestNode(MIB, 512);
+        aligned.alignment = 4096;
+        aligned.inner.write(512, pattern(512, 6));
+        aligned.inner.write(3 * 4096, pattern(4096, 7));
+        registry.add(NbdExport.of("aligned", aligned));
+        try (RawNbdClient c = RawNbdClient.open(server, "aligned", true)) {
+            RawNbdClient.Structured s = c.readStructured(c.request(0, CMD_READ, 0, 8 * 4096, null), 0, 8 * 4096);
+            assertThat(s.error()).isZero();
+            assertThat(s.types()).containsExactly(REPLY_TYPE_OFFSET_DATA, REPLY_TYPE_OFFSET_HOLE,
+                    REPLY_TYPE_OFFSET_DATA, REPLY_TYPE_OFFSET_HOLE);
+            assertThat(s.data()).isEqualTo(aligned.inner.read(0, 8 * 4096));
+            long cookie = c.request(0, CMD_READ, 512, 4096, null);
+            assertThat(c.readStructured(cookie, 512, 4096).error()).as("unaligned request").isEqualTo(EINVAL);
+        }
+    }
+
+    @Test
     void dontFragmentWithoutStructuredRepliesIsInvalid() throws IOException {
         try (RawNbdClient c = client(false)) {
             c.request(CMD_FLAG_DF, CMD_READ, 0, 512, null);

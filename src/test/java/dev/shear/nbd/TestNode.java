@@ -3,6 +3,7 @@ package dev.shear.nbd;
 import dev.shear.block.BlockNode;
 import dev.shear.block.BlockStatus;
 import dev.shear.block.MemoryNode;
+import dev.shear.block.Requests;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CountDownLatch;
@@ -31,10 +32,16 @@ final class TestNode implements BlockNode {
     final AtomicInteger discards = new AtomicInteger();
 
     TestNode(long size) {
-        this.inner = new MemoryNode("test", size, 64 * 1024);
+        this(size, 64 * 1024);
     }
 
-    private void enter() throws IOException {
+    TestNode(long size, int clusterSize) {
+        this.inner = new MemoryNode("test", size, clusterSize);
+    }
+
+    /// Checks the range as the BlockNode contract asks (including [#alignment]), then applies the hooks.
+    private void enter(long offset, long length) throws IOException {
+        Requests.checkRange(this, offset, length);
         int now = active.incrementAndGet();
         started.incrementAndGet();
         maxActive.accumulateAndGet(now, Math::max);
@@ -43,11 +50,15 @@ final class TestNode implements BlockNode {
             if (g != null && !g.await(60, TimeUnit.SECONDS)) {
                 throw new IOException("test gate never opened");
             }
+            fail();
         } catch (InterruptedException e) {
+            leave();
             Thread.currentThread().interrupt();
             throw new IOException("interrupted at the test gate", e);
+        } catch (IOException | RuntimeException e) {
+            leave();
+            throw e;
         }
-        fail();
     }
 
     private void fail() throws IOException {
@@ -86,7 +97,7 @@ final class TestNode implements BlockNode {
 
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
-        enter();
+        enter(offset, dst.remaining());
         try {
             IOException f = readFailure;
             if (f != null) {
@@ -100,7 +111,7 @@ final class TestNode implements BlockNode {
 
     @Override
     public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
-        enter();
+        enter(offset, src.remaining());
         try {
             inner.write(offset, src, fua);
             if (fua) {
@@ -113,7 +124,7 @@ final class TestNode implements BlockNode {
 
     @Override
     public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
-        enter();
+        enter(offset, length);
         try {
             inner.writeZeroes(offset, length, mayUnmap);
             (mayUnmap ? zeroesWithUnmap : zeroesWithoutUnmap).incrementAndGet();
@@ -124,7 +135,7 @@ final class TestNode implements BlockNode {
 
     @Override
     public void discard(long offset, long length) throws IOException {
-        enter();
+        enter(offset, length);
         try {
             inner.discard(offset, length);
             discards.incrementAndGet();
