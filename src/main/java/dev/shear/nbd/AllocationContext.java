@@ -33,12 +33,8 @@ record AllocationContext(BlockNode node) implements MetaContextProvider {
         long pos = offset;
         long end = offset + length;
         while (pos < end) {
-            BlockStatus s = node.blockStatus(pos, end - pos);
-            if (s.length() <= 0 || s.offset() != pos) {
-                throw new IOException(node.describe() + " answered block status at " + pos
-                        + " with the run " + s.offset() + "+" + s.length());
-            }
-            long len = Math.min(s.length(), end - pos);
+            BlockStatus s = BlockRuns.next(node, pos, end);
+            long len = s.length();
             int flags = flagsOf(s.state());
             if (!out.isEmpty() && out.getLast().flags() == flags) {
                 out.set(out.size() - 1, new Extent(out.getLast().length() + len, flags));

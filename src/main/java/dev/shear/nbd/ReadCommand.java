@@ -76,12 +76,8 @@ final class ReadCommand {
         long pos = offset;
         long end = offset + length;
         while (pos < end) {
-            BlockStatus s = node.blockStatus(pos, end - pos);
-            if (s.length() <= 0 || s.offset() != pos) {
-                throw new IOException(node.describe() + " answered block status at " + pos
-                        + " with the run " + s.offset() + "+" + s.length());
-            }
-            long len = Math.min(s.length(), end - pos);
+            BlockStatus s = BlockRuns.next(node, pos, end);
+            long len = s.length();
             boolean hole = s.isZero();
             if (dontFragment && !hole) {
                 return List.of(new Segment(offset, length, false));
