@@ -107,8 +107,10 @@ final class Handshake {
 
     private void skipOversized(int option, long length) throws IOException, ProtocolViolation {
         String what = optionName(option) + " carries " + length + " bytes of data";
-        if (length > MAX_OPTION_SKIP) {
-            throw new ProtocolViolation(what + ", more than " + MAX_OPTION_SKIP + "; closing");
+        if (length > MAX_OPTION_SKIP || option == OPT_EXPORT_NAME) {
+            // NBD_OPT_EXPORT_NAME has no error reply: an impossible name can only be refused by closing
+            throw new ProtocolViolation(what + ", more than " + (option == OPT_EXPORT_NAME ? MAX_OPTION_DATA
+                    : MAX_OPTION_SKIP) + "; closing");
         }
         in.skip(length);
         boolean known = option >= OPT_EXPORT_NAME && option <= OPT_SET_META_CONTEXT && option != 4;

@@ -211,6 +211,10 @@ class NbdHandshakeTest extends ServerTestBase {
             c.go("disk");
             assertStillServes(c, 0);
         }
+        try (RawNbdClient c = greeted()) {
+            c.sendOption(OPT_EXPORT_NAME, new byte[Handshake.MAX_OPTION_DATA + 1]);
+            assertThat(c.closedByServer()).as("EXPORT_NAME has no error reply").isTrue();
+        }
     }
 
     @Test
