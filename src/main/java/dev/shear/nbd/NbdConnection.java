@@ -43,7 +43,13 @@ final class NbdConnection implements Runnable {
         log.debug("connected");
         try {
             WireReader in = new WireReader(ch);
-            Optional<Session> s = new Handshake(in, ch, registry, this::stop, limits.maxPayload(), log).run();
+            Thread watchdog = Thread.ofVirtual().start(this::handshakeWatchdog);
+            Optional<Session> s;
+            try {
+                s = new Handshake(in, ch, registry, this::stop, limits.maxPayload(), log).run();
+            } finally {
+                watchdog.interrupt();
+            }
             if (s.isPresent()) {
                 session = s.get();
                 log.debug("serving export '" + session.export().name() + "'"
@@ -75,6 +81,18 @@ final class NbdConnection implements Runnable {
             ended.countDown();
             onEnd.run();
         }
+    }
+
+    /// Closes the connection unless interrupted (by the handshake ending) within the timeout.
+    private void handshakeWatchdog() {
+        try {
+            Thread.sleep(limits.handshakeTimeout());
+        } catch (InterruptedException handshakeEnded) {
+            return;
+        }
+        log.info("no handshake within " + limits.handshakeTimeout().toMillis() + " ms; closing");
+        stopping = true;
+        closeChannel();
     }
 
     private void ended(String message) {

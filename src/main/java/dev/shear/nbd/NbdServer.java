@@ -47,9 +47,13 @@ public final class NbdServer implements AutoCloseable {
     ///                         block size (≥ 64 KiB, ≤ 1 GiB)
     /// @param drainGrace       how long a closing connection waits for in-flight replies to go
     ///                         out before it closes the socket under them
-    public record Limits(int maxRequests, long maxInFlightBytes, int maxPayload, Duration drainGrace) {
-        /// 64 requests, 64 MiB in flight, 32 MiB payload, 5 s grace.
-        public static final Limits DEFAULT = new Limits(64, 64L << 20, 32 << 20, Duration.ofSeconds(5));
+    /// @param handshakeTimeout how long a client may take from connecting to entering
+    ///                         transmission (or leaving) before it is disconnected
+    public record Limits(int maxRequests, long maxInFlightBytes, int maxPayload, Duration drainGrace,
+            Duration handshakeTimeout) {
+        /// 64 requests, 64 MiB in flight, 32 MiB payload, 5 s grace, 60 s for the handshake.
+        public static final Limits DEFAULT = new Limits(64, 64L << 20, 32 << 20, Duration.ofSeconds(5),
+                Duration.ofSeconds(60));
 
         public Limits {
             if (maxRequests < 1) {
@@ -66,6 +70,15 @@ public final class NbdServer implements AutoCloseable {
             if (drainGrace.isNegative()) {
                 throw new IllegalArgumentException("drainGrace must not be negative: " + drainGrace);
             }
+            Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
+            if (handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
+                throw new IllegalArgumentException("handshakeTimeout must be positive: " + handshakeTimeout);
+            }
+        }
+
+        /// These limits with another handshake timeout.
+        public Limits withHandshakeTimeout(Duration timeout) {
+            return new Limits(maxRequests, maxInFlightBytes, maxPayload, drainGrace, timeout);
         }
     }
 

@@ -9,15 +9,17 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
-/// The per-connection bound on requests and bytes in flight: with the node stalled, the server
-/// takes no more than the bound and stops reading; once the node moves, everything completes.
+/// The per-connection bounds: requests and bytes in flight (with the node stalled, the server takes
+/// no more than the bound and stops reading; once the node moves, everything completes), and the
+/// time a client may spend before entering transmission.
 class NbdFlowControlTest extends ServerTestBase {
     private static final int MAX_REQUESTS = 8;
     private static final int MAX_PAYLOAD = 64 * 1024;
 
     @Override
     NbdServer.Limits limits() {
-        return new NbdServer.Limits(MAX_REQUESTS, 2L * MAX_PAYLOAD, MAX_PAYLOAD, Duration.ofSeconds(5));
+        return new NbdServer.Limits(MAX_REQUESTS, 2L * MAX_PAYLOAD, MAX_PAYLOAD, Duration.ofSeconds(5),
+                Duration.ofSeconds(2));
     }
 
     @Test
@@ -74,13 +76,27 @@ class NbdFlowControlTest extends ServerTestBase {
 
     @Test
     void limitsRejectNonsenseWithTheFieldName() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new NbdServer.Limits(0, MIB, MAX_PAYLOAD, Duration.ZERO))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new NbdServer.Limits(0, MIB, MAX_PAYLOAD, Duration.ZERO, Duration.ofSeconds(1)))
                 .hasMessageContaining("maxRequests");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new NbdServer.Limits(1, 1024, MAX_PAYLOAD, Duration.ZERO))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new NbdServer.Limits(1, 1024, MAX_PAYLOAD, Duration.ZERO, Duration.ofSeconds(1)))
                 .hasMessageContaining("maxInFlightBytes");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new NbdServer.Limits(1, MIB, 100, Duration.ZERO))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new NbdServer.Limits(1, MIB, 100, Duration.ZERO, Duration.ofSeconds(1)))
                 .hasMessageContaining("maxPayload");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new NbdServer.Limits(1, MIB, MAX_PAYLOAD, Duration.ofSeconds(-1)))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new NbdServer.Limits(1, MIB, MAX_PAYLOAD, Duration.ofSeconds(-1), Duration.ofSeconds(1)))
                 .hasMessageContaining("drainGrace");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> NbdServer.Limits.DEFAULT.withHandshakeTimeout(Duration.ZERO))
+                .hasMessageContaining("handshakeTimeout");
+    }
+
+    @Test
+    void aClientThatNeverFinishesTheHandshakeIsDisconnected() throws Exception {
+        try (LogCapture logs = LogCapture.start(); RawNbdClient good = client(true);
+                RawNbdClient silent = RawNbdClient.connect(server)) {
+            silent.readN(18); // the greeting, then nothing
+            assertThat(silent.closedByServer()).isTrue();
+            assertThat(logs.await(1)).singleElement().asString().contains("no handshake within 2000 ms");
+            await(() -> server.connections() == 1, "the silent connection is gone");
+            assertStillServes(good, 0);
+        }
     }
 }
