@@ -13,6 +13,9 @@ final class RandomWorkload {
     private final Random random;
     private final int clusterSize;
     private final byte[] oracle;
+    /// The range of the operation running or last run (all an interrupted operation may have changed).
+    private long lastOffset;
+    private long lastLength;
 
     RandomWorkload(long seed, int clusterSize, byte[] oracle) {
         this.random = new Random(seed);
@@ -27,6 +30,22 @@ final class RandomWorkload {
         }
     }
 
+    long lastOffset() {
+        return lastOffset;
+    }
+
+    long lastLength() {
+        return lastLength;
+    }
+
+    /// A given write, recorded like a random one.
+    void write(BlockNode node, int offset, byte[] data) throws IOException {
+        lastOffset = offset;
+        lastLength = data.length;
+        node.write(offset, data);
+        System.arraycopy(data, 0, oracle, offset, data.length);
+    }
+
     /// One random operation.
     void step(BlockNode node) throws IOException {
         int size = oracle.length;
@@ -36,6 +55,8 @@ final class RandomWorkload {
         int maxLen = Math.min(size - off, 32 * clusterSize + 70_000);
         int len = aligned ? Math.min(maxLen, (1 + random.nextInt(Math.max(1, maxLen / clusterSize))) * clusterSize)
                 : 1 + random.nextInt(maxLen);
+        lastOffset = off;
+        lastLength = len;
         switch (random.nextInt(6)) {
             case 0, 1, 2 -> {
                 byte[] data = new byte[len];
