@@ -40,6 +40,8 @@ record Qcow2Header(int version, int clusterBits, long size, long l1Size, long l1
     static final long INCOMPAT_COMPRESSION = 8;
     static final long INCOMPAT_EXTL2 = 16;
 
+    static final long AUTOCLEAR_BITMAPS = 1;
+
     // header extensions
     static final int EXT_END = 0;
     static final int EXT_BACKING_FORMAT = 0xe2792aca;

@@ -10,8 +10,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /// A qcow2 image as a [BlockNode]: version 3 images (`compat=1.1`, as `qemu-img create -f qcow2`
 /// makes them) read and written, any cluster size (512 B – 2 MiB) and refcount width (1 – 64 bits),
-/// with a raw or qcow2 backing chain. Version 2 (`compat=0.10`) images and images with internal
-/// snapshots open read-only. Refused with a [Qcow2FormatException] naming the file and the feature:
+/// with a raw or qcow2 backing chain. Version 2 (`compat=0.10`) images, images with internal
+/// snapshots and images with persistent dirty bitmaps open read-only (writable opens are refused). Refused with a [Qcow2FormatException] naming the file and the feature:
 /// compressed clusters (when met), encryption, external data files, extended L2 entries, unknown
 /// incompatible features, and images marked dirty or corrupt.
 ///
@@ -111,7 +111,7 @@ public final class Qcow2Node implements BlockNode {
                 backing = BackingChain.open(host.path(), h, cache, depth);
             }
             if (writable && h.autoclearFeatures() != 0) {
-                // the spec: a writer that does not maintain an auto-clear feature (bitmaps) clears its bit first
+                // the spec: a writer that does not maintain an auto-clear feature clears its bit first
                 host.write(Qcow2Header.OFF_AUTOCLEAR, ByteBuffer.allocate(8));
             }
             return new Qcow2Node(host, h, map, rc, backing);
@@ -125,6 +125,11 @@ public final class Qcow2Node implements BlockNode {
         if (h.version() == 2) {
             throw new Qcow2FormatException(file, "is a version 2 (compat=0.10) image, which Shear opens read-only; "
                     + "upgrade it with 'qemu-img amend -o compat=1.1'");
+        }
+        if ((h.autoclearFeatures() & Qcow2Header.AUTOCLEAR_BITMAPS) != 0) {
+            throw new Qcow2FormatException(file, "has persistent dirty bitmaps (autoclear feature 'bitmaps'), which "
+                    + "Shear does not keep up to date, so it opens the image read-only rather than invalidate them; "
+                    + "remove them with 'qemu-img bitmap --remove' to write to it");
         }
         if (h.nbSnapshots() > 0) {
             throw new Qcow2FormatException(file, "has " + h.nbSnapshots() + " internal snapshot(s) (header field "
