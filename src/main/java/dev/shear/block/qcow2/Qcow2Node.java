@@ -40,8 +40,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 /// under the read lock, concurrently; anything that changes metadata (allocating writes,
 /// write-zeroes, discard) runs under the write lock. Close takes the write lock.
 public final class Qcow2Node implements BlockNode {
-    /// Block status looks at most this many L2 tables' worth of clusters per call.
-    private static final int STATUS_MAX_TABLES = 64;
+    /// Block status looks at most at this many clusters per call (32 GiB with 64 KiB clusters).
+    private static final long STATUS_MAX_CLUSTERS = 1 << 19;
 
     private final HostFile host;
     private final Qcow2Header header;
@@ -292,7 +292,7 @@ public final class Qcow2Node implements BlockNode {
         lock.readLock().lock();
         try {
             Requests.checkOpen(closed, this);
-            long cap = (long) STATUS_MAX_TABLES << (2 * header.clusterBits() - 3);
+            long cap = STATUS_MAX_CLUSTERS << header.clusterBits();
             long end = offset + Math.min(length, cap);
             Extent e = map.extent(offset, end, backing != null, false);
             return new BlockStatus(e.state(), offset, e.length());
