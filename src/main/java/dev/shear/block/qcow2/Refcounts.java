@@ -265,21 +265,36 @@ final class Refcounts {
             check(e.getKey(), e.getValue(), delta);
         }
         for (Map.Entry<Long, List<HostRun>> e : byBlock.entrySet()) {
-            long offset = table[e.getKey().intValue()];
-            byte[] b = blocks.copyOf(offset);
-            int lo = Integer.MAX_VALUE;
-            int hi = -1;
-            for (HostRun r : e.getValue()) {
-                for (long c = r.cluster(); c < r.end(); c++) {
-                    int idx = (int) (c & ((1L << blockBits) - 1));
-                    width.set(b, idx, width.get(b, idx) + delta);
-                    lo = Math.min(lo, idx);
-                    hi = Math.max(hi, idx);
-                }
-            }
-            int from = width.firstByte(lo);
+            updateBlock(table[e.getKey().intValue()], e.getValue(), delta);
+        }
+    }
+
+    /// Changes the cached block at `offset` in place and writes the changed byte range; a failed
+    /// write undoes the change.
+    private void updateBlock(long offset, List<HostRun> runs, int delta) throws IOException {
+        byte[] b = blocks.get(offset);
+        int lo = Integer.MAX_VALUE;
+        int hi = -1;
+        for (HostRun r : runs) {
+            lo = Math.min(lo, (int) (r.cluster() & ((1L << blockBits) - 1)));
+            hi = Math.max(hi, (int) ((r.end() - 1) & ((1L << blockBits) - 1)));
+            addAll(b, r, delta);
+        }
+        int from = width.firstByte(lo);
+        try {
             host.write(offset + from, ByteBuffer.wrap(b, from, width.endByte(hi) - from));
-            blocks.put(offset, b);
+        } catch (IOException | RuntimeException e) {
+            for (HostRun r : runs) {
+                addAll(b, r, -delta);
+            }
+            throw e;
+        }
+    }
+
+    private void addAll(byte[] block, HostRun r, int delta) {
+        for (long c = r.cluster(); c < r.end(); c++) {
+            int idx = (int) (c & ((1L << blockBits) - 1));
+            width.set(block, idx, width.get(block, idx) + delta);
         }
     }
 

@@ -65,7 +65,7 @@ class Qcow2RefusalTest {
 
     @Test
     void externalDataFilesAreRefused() throws IOException {
-        assertRefused(image("d.qcow2", "1M", "-o", "data_file=d.raw"), false, "external data file");
+        assertRefused(image("d.qcow2", "1M", "-o", "data_file=" + dir.resolve("d.raw")), false, "external data file");
     }
 
     @Test

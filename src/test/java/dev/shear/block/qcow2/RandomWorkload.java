@@ -4,6 +4,7 @@ import dev.shear.block.BlockNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Random;
 
 /// A seeded mix of writes (aligned and not), write-zeroes (with and without unmap) and discards,
@@ -16,6 +17,9 @@ final class RandomWorkload {
     /// The range of the operation running or last run (all an interrupted operation may have changed).
     private long lastOffset;
     private long lastLength;
+    /// Bytes whose contents the oracle does not know: those a failed operation may have changed and
+    /// no later operation has set again.
+    private final BitSet unknown = new BitSet();
 
     RandomWorkload(long seed, int clusterSize, byte[] oracle) {
         this.random = new Random(seed);
@@ -28,6 +32,25 @@ final class RandomWorkload {
         for (int i = 0; i < ops; i++) {
             step(node);
         }
+    }
+
+    /// Records that the last operation failed, so its range may hold anything.
+    void lastFailed() {
+        unknown.set((int) lastOffset, (int) (lastOffset + lastLength));
+    }
+
+    /// Checks `got` against the oracle wherever the oracle knows the contents; returns the first
+    /// differing offset, or -1.
+    int firstDifference(byte[] got) {
+        for (int from = unknown.nextClearBit(0); from < oracle.length; from = unknown.nextClearBit(from)) {
+            int to = Math.min(oracle.length, unknown.nextSetBit(from) < 0 ? oracle.length : unknown.nextSetBit(from));
+            int d = Arrays.mismatch(got, from, to, oracle, from, to);
+            if (d >= 0) {
+                return from + d;
+            }
+            from = to;
+        }
+        return -1;
     }
 
     long lastOffset() {
@@ -44,6 +67,7 @@ final class RandomWorkload {
         lastLength = data.length;
         node.write(offset, data);
         System.arraycopy(data, 0, oracle, offset, data.length);
+        unknown.clear(offset, offset + data.length);
     }
 
     /// One random operation.
@@ -63,10 +87,12 @@ final class RandomWorkload {
                 random.nextBytes(data);
                 node.write(off, ByteBuffer.wrap(data), random.nextInt(10) == 0);
                 System.arraycopy(data, 0, oracle, off, len);
+                unknown.clear(off, off + len);
             }
             case 3, 4 -> {
                 node.writeZeroes(off, len, random.nextBoolean());
                 Arrays.fill(oracle, off, off + len, (byte) 0);
+                unknown.clear(off, off + len);
             }
             default -> {
                 node.discard(off, len);
@@ -75,6 +101,7 @@ final class RandomWorkload {
                 long to = end == size ? end : end / clusterSize * clusterSize;
                 if (from < to) {
                     Arrays.fill(oracle, (int) from, (int) to, (byte) 0);
+                    unknown.clear((int) from, (int) to);
                 }
             }
         }
