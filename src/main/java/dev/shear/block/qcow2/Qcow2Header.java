@@ -28,7 +28,6 @@ record Qcow2Header(int version, int clusterBits, long size, long l1Size, long l1
     static final long MAX_HOST_OFFSET = 1L << 56;
 
     // byte offsets of fields Shear writes after creation
-    static final int OFF_BACKING_FILE_OFFSET = 8;
     static final int OFF_L1_SIZE = 36;
     static final int OFF_REFCOUNT_TABLE_OFFSET = 48;
     static final int OFF_AUTOCLEAR = 88;

@@ -107,6 +107,11 @@ public final class Qcow2Node implements BlockNode {
             }
             ClusterMap map = ClusterMap.load(host, h, cache.l2Tables());
             Refcounts rc = writable ? Refcounts.load(host, h, cache.refcountBlocks()) : null;
+            if (rc != null) {
+                rc.checkInUse(0, h.clusterSize(), "the header");
+                rc.checkInUse(h.refcountTableOffset(), h.refcountTableClusters() << h.clusterBits(), "the refcount table");
+                rc.checkInUse(h.l1TableOffset(), h.l1Size() * 8, "the L1 table");
+            }
             if (h.hasBacking()) {
                 backing = BackingChain.open(host.path(), h, cache, depth);
             }

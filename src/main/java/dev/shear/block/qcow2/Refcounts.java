@@ -98,6 +98,17 @@ final class Refcounts {
         return width.get(blocks.get(table[(int) t]), (int) (cluster & ((1L << blockBits) - 1)));
     }
 
+    /// Fails unless every cluster of `[offset, offset+length)` has a refcount: metadata the image
+    /// uses must never look free, or allocation would overwrite it.
+    void checkInUse(long offset, long length, String what) throws IOException {
+        for (long c = offset >>> clusterBits; c <= (offset + Math.max(1, length) - 1) >>> clusterBits; c++) {
+            if (get(c) == 0) {
+                throw new Qcow2FormatException(host.path(), what + " at offset " + offset + " has refcount 0 in "
+                        + "cluster " + (c << clusterBits) + "; repair the image with 'qemu-img check -r all'");
+            }
+        }
+    }
+
     /// `n` free clusters, the lowest first (possibly several runs), with their refcounts set to 1.
     List<HostRun> allocate(long n) throws IOException {
         while (true) {

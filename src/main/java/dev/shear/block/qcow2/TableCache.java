@@ -23,8 +23,6 @@ final class TableCache {
     private final int capacity;
     /// host offset → table; guarded by `this`; access-ordered, evicts beyond `capacity`.
     private final LinkedHashMap<Long, byte[]> tables;
-    /// Tables read from the file (misses); guarded by `this`.
-    private long loads;
 
     TableCache(HostFile host, int clusterSize, int capacity) {
         this.host = host;
@@ -45,7 +43,6 @@ final class TableCache {
         if (t == null) {
             t = new byte[clusterSize];
             host.read(offset, ByteBuffer.wrap(t));
-            loads++;
             tables.put(offset, t);
         }
         return t;
@@ -63,14 +60,6 @@ final class TableCache {
 
     synchronized int size() {
         return tables.size();
-    }
-
-    synchronized long loads() {
-        return loads;
-    }
-
-    int capacity() {
-        return capacity;
     }
 
     /// Big-endian 64-bit entry `index` of a table.

@@ -62,7 +62,9 @@ class Qcow2BadImageTest {
                 corrupt("absurd backing name length",
                         b -> putInt(putLong(b, 8, 512), 16, 1 << 20), "backing_file_size"),
                 corrupt("header extension past the cluster", b -> putInt(b, 112 + 4, 1 << 30), "header extension"),
-                corrupt("refcount table entry past the end", b -> putLong(b, CLUSTER, 1L << 40), "refcount table entry 0"));
+                corrupt("refcount table entry past the end", b -> putLong(b, CLUSTER, 1L << 40), "refcount table entry 0"),
+                corrupt("no refcount block for the header", b -> putLong(b, CLUSTER, 0), "the header"),
+                corrupt("L1 table counted free", b -> putShort(b, 2 * CLUSTER + 3 * 2, 0), "the L1 table"));
     }
 
     private static Arguments corrupt(String what, UnaryOperator<byte[]> edit, String field) {
@@ -124,6 +126,11 @@ class Qcow2BadImageTest {
 
     static byte[] putInt(byte[] b, int at, int v) {
         ByteBuffer.wrap(b).putInt(at, v);
+        return b;
+    }
+
+    static byte[] putShort(byte[] b, int at, int v) {
+        ByteBuffer.wrap(b).putShort(at, (short) v);
         return b;
     }
 

@@ -31,16 +31,10 @@ class Qcow2NodeFeatureTest {
     @TempDir
     Path dir;
 
-    private static byte[] random(int length, long seed) {
-        byte[] b = new byte[length];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
-
     @Test
     void theL2CacheStaysWithinItsBoundAndDataSurvivesEvictions() throws IOException {
         Path image = dir.resolve("c.qcow2");
-        byte[] data = random(2 * M, 1);
+        byte[] data = RandomWorkload.randomBytes(2 * M, 1);
         Qcow2CacheSize small = new Qcow2CacheSize(4, 2);
         try (Qcow2Node n = Qcow2Node.create(image, Qcow2Options.of(4 * M).withClusterSize(512), small)) {
             n.write(0, data);   // 64 L2 tables of 32 KiB each
@@ -57,7 +51,7 @@ class Qcow2NodeFeatureTest {
 
     @Test
     void partialWritesOverABackingFileCopyTheRestOfTheClusterAndStatusShowsWhatIsOwn() throws IOException {
-        byte[] baseData = random(4 * M, 2);
+        byte[] baseData = RandomWorkload.randomBytes(4 * M, 2);
         try (Qcow2Node base = Qcow2Node.create(dir.resolve("base.qcow2"), Qcow2Options.of(4 * M).withClusterSize(4096))) {
             base.write(0, baseData);
         }
@@ -79,7 +73,7 @@ class Qcow2NodeFeatureTest {
                     .isEqualTo(new BlockStatus(BlockStatus.State.UNALLOCATED, 128 * K, 2 * M - 128 * K));
             assertThat(n.blockStatus(2 * M, 4 * M)).isEqualTo(new BlockStatus(BlockStatus.State.ZERO, 2 * M, 64 * K));
             assertThat(n.blockStatus(3 * M, 3 * M).state()).isEqualTo(BlockStatus.State.UNALLOCATED);
-            n.write(64 * K, random(64 * K, 3));
+            n.write(64 * K, RandomWorkload.randomBytes(64 * K, 3));
             n.discard(64 * K, 64 * K);      // our data: zeroes, never the backing data again
             Arrays.fill(expect, 64 * K, 128 * K, (byte) 0);
             assertThat(n.read(0, 6 * M)).isEqualTo(expect);
@@ -92,7 +86,7 @@ class Qcow2NodeFeatureTest {
     @Test
     void zeroWithoutUnmapKeepsTheClusterWhichPartialWritesThenReuse() throws IOException {
         try (Qcow2Node n = Qcow2Node.create(dir.resolve("z.qcow2"), Qcow2Options.of(M))) {
-            n.write(0, random(128 * K, 4));
+            n.write(0, RandomWorkload.randomBytes(128 * K, 4));
             n.flush();
             long allocated = n.allocatedBytes();
             n.writeZeroes(0, 64 * K, false);
@@ -109,7 +103,7 @@ class Qcow2NodeFeatureTest {
     @Test
     void blockStatusMergesClustersAndNeverReportsMoreThanAsked() throws IOException {
         try (Qcow2Node n = Qcow2Node.create(dir.resolve("s.qcow2"), Qcow2Options.of(4 * M))) {
-            n.write(0, random(192 * K, 5));
+            n.write(0, RandomWorkload.randomBytes(192 * K, 5));
             n.writeZeroes(192 * K, 64 * K, false);
             assertThat(n.blockStatus(0, 4 * M)).isEqualTo(new BlockStatus(BlockStatus.State.DATA, 0, 192 * K));
             assertThat(n.blockStatus(100, 10)).isEqualTo(new BlockStatus(BlockStatus.State.DATA, 100, 10));
@@ -166,7 +160,7 @@ class Qcow2NodeFeatureTest {
             int len = 1 + r.nextInt(chunk - a);
             switch (r.nextInt(4)) {
                 case 0, 1 -> {
-                    byte[] d = random(len, r.nextLong());
+                    byte[] d = RandomWorkload.randomBytes(len, r.nextLong());
                     n.write(off + a, ByteBuffer.wrap(d), false);
                     System.arraycopy(d, 0, oracle, off + a, len);
                 }

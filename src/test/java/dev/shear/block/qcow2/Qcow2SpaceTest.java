@@ -7,7 +7,6 @@ import dev.shear.testing.Interop;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -25,19 +24,13 @@ class Qcow2SpaceTest {
         return Long.parseLong(out.split("\\s+")[0]);
     }
 
-    private static byte[] random(int length, long seed) {
-        byte[] b = new byte[length];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
-
     @ParameterizedTest(name = "{0}-byte clusters")
     @ValueSource(ints = {4096, 65536})
     void discardPunchesTheFileAndRewritingReusesTheFreedClusters(int clusterSize) throws IOException {
         Interop.require("qemu-img");
         Path image = dir.resolve("d.qcow2");
         try (Qcow2Node n = Qcow2Node.create(image, Qcow2Options.of(64 * M).withClusterSize(clusterSize))) {
-            n.write(0, random(32 * M, 1));
+            n.write(0, RandomWorkload.randomBytes(32 * M, 1));
             n.flush();
             long written = n.allocatedBytes();
             long fileSize = Files.size(image);
@@ -50,7 +43,7 @@ class Qcow2SpaceTest {
             assertThat(du(image)).isEqualTo(n.allocatedBytes());
             assertThat(n.blockStatus(0, 64 * M)).isEqualTo(new BlockStatus(BlockStatus.State.ZERO, 0, 64 * M));
 
-            byte[] again = random(32 * M, 2);
+            byte[] again = RandomWorkload.randomBytes(32 * M, 2);
             n.write(0, again);
             assertThat(Files.size(image)).as("rewriting after discard reuses the freed clusters").isEqualTo(fileSize);
             assertThat(n.read(0, 32 * M)).isEqualTo(again);
@@ -64,7 +57,7 @@ class Qcow2SpaceTest {
         Interop.require("qemu-img");
         Path image = dir.resolve("z.qcow2");
         try (Qcow2Node n = Qcow2Node.create(image, Qcow2Options.of(16 * M).withClusterSize(clusterSize))) {
-            n.write(0, random(8 * M, 3));
+            n.write(0, RandomWorkload.randomBytes(8 * M, 3));
             long full = n.allocatedBytes();
             n.writeZeroes(0, 4 * M, false);
             assertThat(n.allocatedBytes()).as("zero without unmap keeps the clusters").isEqualTo(full);
@@ -73,7 +66,7 @@ class Qcow2SpaceTest {
             // with 512-byte clusters the L2 tables between the data runs keep some 4 KiB file system blocks
             assertThat(n.allocatedBytes()).as("zero with unmap frees them").isLessThan(full / 4);
             assertThat(n.read(0, 8 * M)).containsOnly(0);
-            n.write(M, random(M, 4));
+            n.write(M, RandomWorkload.randomBytes(M, 4));
             assertThat(n.allocatedBytes()).isLessThan(full);
         }
         QemuTools.check(image).assertClean("after zeroes");

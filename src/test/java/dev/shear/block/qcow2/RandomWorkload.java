@@ -27,6 +27,13 @@ final class RandomWorkload {
         this.oracle = oracle;
     }
 
+    /// `length` bytes of seeded random data.
+    static byte[] randomBytes(int length, long seed) {
+        byte[] b = new byte[length];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
     /// Runs `ops` operations against `node`.
     void run(BlockNode node, int ops) throws IOException {
         for (int i = 0; i < ops; i++) {
