@@ -11,9 +11,15 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 /// A qcow2 image as a [BlockNode]: version 3 images (`compat=1.1`, as `qemu-img create -f qcow2`
 /// makes them) read and written, any cluster size (512 B – 2 MiB) and refcount width (1 – 64 bits),
 /// with a raw or qcow2 backing chain. Version 2 (`compat=0.10`) images, images with internal
-/// snapshots and images with persistent dirty bitmaps open read-only (writable opens are refused). Refused with a [Qcow2FormatException] naming the file and the feature:
-/// compressed clusters (when met), encryption, external data files, extended L2 entries, unknown
-/// incompatible features, and images marked dirty or corrupt.
+/// snapshots and images with persistent dirty bitmaps open read-only (writable opens are refused).
+/// Refused with a [Qcow2FormatException] naming the file and the feature: compressed clusters (when
+/// met), encryption, external data files, extended L2 entries, unknown incompatible features, and
+/// images marked dirty or corrupt.
+///
+/// ```
+/// Qcow2Node top = Qcow2Node.create(dir.resolve("top.qcow2"), Qcow2Options.of(size)
+///         .withBacking("base.qcow2", Qcow2Options.BackingFormat.QCOW2));   // qemu-img create -b -F
+/// ```
 ///
 /// ## Block states
 /// A guest cluster with data is [BlockStatus.State#DATA]; a zero-flagged one (with or without a
@@ -32,8 +38,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 ///   ([ClusterZeroer]).
 ///
 /// Writes are not flushed individually: [#flush] (or FUA) `fsync`s data and metadata together.
-/// The order above holds between system calls, which is what a killed process needs; a power loss
-/// between flushes may lose or reorder page-cache writes, as with QEMU's `cache=writeback`.
+/// The order above holds between system calls, which is what a killed process needs. It is not
+/// enforced against a power loss between flushes: the kernel may then persist an L2 entry before
+/// the refcount it depends on (QEMU flushes between such dependent updates; Shear does not yet),
+/// an error `qemu-img check -r all` repairs.
 ///
 /// ## Threads
 /// One read-write lock. Reads, block status and writes whose clusters are all allocated already run
