@@ -11,22 +11,29 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
-/// A POSIX file descriptor for what `FileChannel` cannot do: punching holes (`fallocate`), finding
-/// data and holes (`lseek` with `SEEK_DATA`/`SEEK_HOLE`) and counting allocated blocks (`fstat`).
+/// A POSIX file descriptor for what `FileChannel` cannot do: punching holes and zeroing ranges
+/// (`fallocate`), finding data and holes (`lseek` with `SEEK_DATA`/`SEEK_HOLE`) and counting
+/// allocated blocks (`fstat`).
 /// Calls go through Java's foreign-function API (no JNI). Data I/O stays on a `FileChannel` of the
 /// same file; both act on the same inode.
 ///
-/// Thread-safe: the descriptor never changes after open, and each call is a single system call.
+/// Thread-safe: the descriptor never changes after open, each call is a single system call, and
+/// close waits for calls in flight.
 public final class NativeFile implements AutoCloseable {
     private static final int O_RDONLY = 0;
     private static final int O_RDWR = 2;
     private static final int O_CLOEXEC = 02000000;
     private static final int FALLOC_FL_KEEP_SIZE = 1;
     private static final int FALLOC_FL_PUNCH_HOLE = 2;
+    private static final int FALLOC_FL_ZERO_RANGE = 0x10;
     private static final int SEEK_DATA = 3;
     private static final int SEEK_HOLE = 4;
     private static final int ENXIO = 6;
+    static final int ENOSPC = 28;
+    static final int EOPNOTSUPP = 95;
+    static final int EDQUOT = 122;
     /// `struct stat` on x86_64 glibc is 144 bytes; `st_blocks` (512-byte units) is at offset 64.
     private static final long STAT_SIZE = 144;
     private static final long ST_BLOCKS_OFFSET = 64;
@@ -61,8 +68,11 @@ public final class NativeFile implements AutoCloseable {
 
     private final Path path;
     private final int fd;
-    /// Set once by close; calls after close fail with an IOException.
-    private volatile boolean closed;
+    /// Held shared by every call on [#fd], exclusively by [#close()].
+    private final ReentrantReadWriteLock closeLock = new ReentrantReadWriteLock();
+    /// Set once by close, under the write lock of [#closeLock]; calls after close fail with an
+    /// IOException.
+    private boolean closed;
 
     private NativeFile(Path path, int fd) {
         this.path = path;
@@ -91,18 +101,33 @@ public final class NativeFile implements AutoCloseable {
         if (length == 0) {
             return;
         }
-        ensureOpen();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
+        onFd("fallocate", state -> {
             int rc = (int) FALLOCATE.invokeExact(state, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length);
             if (rc != 0) {
                 throw error("punching a hole at " + offset + "+" + length + " in", path, errno(state));
             }
-        } catch (IOException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException("fallocate " + path + ": " + t, t);
+            return null;
+        });
+    }
+
+    /// Zeroes `[offset, offset+length)` keeping its blocks allocated (`FALLOC_FL_ZERO_RANGE`, as
+    /// unwritten extents) and the file size. Returns false, changing nothing, when the file system
+    /// cannot do it (`EOPNOTSUPP`, e.g. tmpfs); the caller then writes zeroes itself.
+    public boolean zeroRange(long offset, long length) throws IOException {
+        if (length == 0) {
+            return true;
         }
+        return onFd("fallocate", state -> {
+            int rc = (int) FALLOCATE.invokeExact(state, fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, offset, length);
+            if (rc == 0) {
+                return true;
+            }
+            int e = errno(state);
+            if (e == EOPNOTSUPP) {
+                return false;
+            }
+            throw error("zeroing " + offset + "+" + length + " in", path, e);
+        });
     }
 
     /// The first offset ≥ `offset` that holds data, or -1 when there is none before the end.
@@ -116,56 +141,67 @@ public final class NativeFile implements AutoCloseable {
     }
 
     private long seek(long offset, int whence) throws IOException {
-        ensureOpen();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
+        return onFd("lseek", state -> {
             long r = (long) LSEEK.invokeExact(state, fd, offset, whence);
-            if (r < 0) {
-                int e = errno(state);
-                if (e == ENXIO) {
-                    return -1;
-                }
-                throw error("seeking data/holes at " + offset + " in", path, e);
+            if (r >= 0) {
+                return r;
             }
-            return r;
-        } catch (IOException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException("lseek " + path + ": " + t, t);
-        }
+            int e = errno(state);
+            if (e == ENXIO) {
+                return -1L;
+            }
+            throw error("seeking data/holes at " + offset + " in", path, e);
+        });
     }
 
     /// Bytes of storage the file occupies (`st_blocks` × 512, what `du -B1` shows).
     public long allocatedBytes() throws IOException {
-        ensureOpen();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
-            MemorySegment st = arena.allocate(STAT_SIZE, 8);
-            int rc = (int) FSTAT.invokeExact(state, fd, st);
-            if (rc != 0) {
-                throw error("fstat", path, errno(state));
+        return onFd("fstat", state -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment st = arena.allocate(STAT_SIZE, 8);
+                int rc = (int) FSTAT.invokeExact(state, fd, st);
+                if (rc != 0) {
+                    throw error("fstat", path, errno(state));
+                }
+                return st.get(ValueLayout.JAVA_LONG, ST_BLOCKS_OFFSET) * 512;
             }
-            return st.get(ValueLayout.JAVA_LONG, ST_BLOCKS_OFFSET) * 512;
+        });
+    }
+
+    /// One system call on the descriptor; `state` receives its errno.
+    @FunctionalInterface
+    private interface FdCall<T> {
+        T call(MemorySegment state) throws Throwable;
+    }
+
+    /// Runs `call` while the descriptor is open: [#close()] waits for calls in flight, so no call
+    /// ever reaches a descriptor number that close freed (and the kernel may have given to another
+    /// file).
+    private <T> T onFd(String what, FdCall<T> call) throws IOException {
+        closeLock.readLock().lock();
+        try (Arena arena = Arena.ofConfined()) {
+            if (closed) {
+                throw new IOException(path + " is closed");
+            }
+            return call.call(arena.allocate(CAPTURE));
         } catch (IOException e) {
             throw e;
         } catch (Throwable t) {
-            throw new IOException("fstat " + path + ": " + t, t);
+            throw new IOException(what + " " + path + ": " + t, t);
+        } finally {
+            closeLock.readLock().unlock();
         }
     }
 
-    private void ensureOpen() throws IOException {
-        if (closed) {
-            throw new IOException(path + " is closed");
-        }
-    }
-
+    /// Closes the descriptor once every call in flight has returned. Idempotent.
     @Override
-    public synchronized void close() throws IOException {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    public void close() throws IOException {
+        closeLock.writeLock().lock();
         try (Arena arena = Arena.ofConfined()) {
+            if (closed) {
+                return;
+            }
+            closed = true;
             MemorySegment state = arena.allocate(CAPTURE);
             int rc = (int) CLOSE.invokeExact(state, fd);
             if (rc != 0) {
@@ -175,6 +211,8 @@ public final class NativeFile implements AutoCloseable {
             throw e;
         } catch (Throwable t) {
             throw new IOException("close " + path + ": " + t, t);
+        } finally {
+            closeLock.writeLock().unlock();
         }
     }
 
@@ -194,6 +232,6 @@ public final class NativeFile implements AutoCloseable {
 
     private static IOException error(String what, Path path, int errno) {
         String msg = what + " " + path + ": " + strerror(errno);
-        return errno == 28 ? new NoSpaceException(msg) : new IOException(msg);
+        return errno == ENOSPC || errno == EDQUOT ? new NoSpaceException(msg) : new IOException(msg);
     }
 }

@@ -42,6 +42,28 @@ class NativeFileTest {
     }
 
     @Test
+    void zeroRangeZeroesButKeepsTheBlocksOrSaysItCannot() throws IOException {
+        Path f = dir.resolve("z.raw");
+        byte[] data = new byte[2 << 20];
+        java.util.Arrays.fill(data, (byte) 9);
+        Files.write(f, data);
+        try (NativeFile nf = NativeFile.open(f, true); FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+            long before = nf.allocatedBytes();
+            if (!nf.zeroRange(4096, 1 << 20)) {
+                assertThat(Files.readAllBytes(f)).as("an unsupported zero range changes nothing").isEqualTo(data);
+                return;
+            }
+            ByteBuffer back = ByteBuffer.allocate(1 << 20);
+            ch.read(back, 4096);
+            assertThat(back.array()).containsOnly(0);
+            assertThat(nf.allocatedBytes()).isEqualTo(before);
+            assertThat(Files.size(f)).isEqualTo(2 << 20);
+            assertThat(Files.readAllBytes(f)[4095]).isEqualTo((byte) 9);
+            assertThat(Files.readAllBytes(f)[4096 + (1 << 20)]).isEqualTo((byte) 9);
+        }
+    }
+
+    @Test
     void openingAMissingFileNamesTheFileAndTheReason() {
         Path missing = dir.resolve("nope.raw");
         assertThatThrownBy(() -> NativeFile.open(missing, false))
