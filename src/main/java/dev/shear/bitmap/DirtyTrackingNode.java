@@ -1,7 +1,7 @@
 package dev.shear.bitmap;
 
 import dev.shear.block.BlockNode;
-import dev.shear.block.BlockStatus;
+import dev.shear.block.FilterNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -10,17 +10,16 @@ import java.nio.ByteBuffer;
 ///
 /// The bit is set *before* the request is forwarded, so a crash can only over-report changes.
 /// The bitmap can be swapped atomically ([#setBitmap]) while a backup freezes it.
-public final class DirtyTrackingNode implements BlockNode {
-    private final BlockNode inner;
+public final class DirtyTrackingNode extends FilterNode {
     /// The bitmap being filled; replaced atomically.
     private volatile ClusterBitmap bitmap;
 
     public DirtyTrackingNode(BlockNode inner, ClusterBitmap bitmap) {
+        super(inner);
         if (bitmap.length() != inner.size()) {
             throw new IllegalArgumentException("dirty bitmap covers " + bitmap.length() + " bytes, "
                     + inner.describe() + " has " + inner.size());
         }
-        this.inner = inner;
         this.bitmap = bitmap;
     }
 
@@ -38,39 +37,9 @@ public final class DirtyTrackingNode implements BlockNode {
         bitmap = next;
     }
 
-    /// The node under the tracker.
-    public BlockNode inner() {
-        return inner;
-    }
-
-    @Override
-    public long size() {
-        return inner.size();
-    }
-
-    @Override
-    public int clusterSize() {
-        return inner.clusterSize();
-    }
-
-    @Override
-    public int alignment() {
-        return inner.alignment();
-    }
-
-    @Override
-    public boolean hasBacking() {
-        return inner.hasBacking();
-    }
-
     @Override
     public String describe() {
         return inner.describe();
-    }
-
-    @Override
-    public void read(long offset, ByteBuffer dst) throws IOException {
-        inner.read(offset, dst);
     }
 
     private void mark(long offset, long length) {
@@ -95,26 +64,5 @@ public final class DirtyTrackingNode implements BlockNode {
     public void discard(long offset, long length) throws IOException {
         mark(offset, length);
         inner.discard(offset, length);
-    }
-
-    @Override
-    public void flush() throws IOException {
-        inner.flush();
-    }
-
-    @Override
-    public BlockStatus blockStatus(long offset, long length) throws IOException {
-        return inner.blockStatus(offset, length);
-    }
-
-    @Override
-    public long allocatedBytes() throws IOException {
-        return inner.allocatedBytes();
-    }
-
-    /// Closes the node under the tracker.
-    @Override
-    public void close() throws IOException {
-        inner.close();
     }
 }

@@ -2,6 +2,7 @@ package dev.shear.copy;
 
 import dev.shear.bitmap.ClusterBitmap;
 import dev.shear.block.BlockNode;
+import dev.shear.block.FilterNode;
 import dev.shear.block.BlockStatus;
 import dev.shear.block.Requests;
 import java.io.IOException;
@@ -29,15 +30,14 @@ import java.util.concurrent.locks.ReentrantLock;
 /// 4. wait for snapshot readers still reading those clusters from the source;
 /// 5. let the guest's request through.
 ///
-/// Guest reads and flush pass straight to the source. The filter also serves the snapshot-access
+/// Guest reads and flush pass straight to the inner. The filter also serves the snapshot-access
 /// API ([SnapshotAccessNode] is its read-only face): reads of done clusters come from the target,
 /// others from the source while registered as *frozen reads* that hold off overlapping guest writes.
 ///
 /// ## Locking
 /// `lock` guards `frozenReads` and every change of `accessBitmap` and `doneBitmap`.
 /// `snapshotError` is set once (first failure under break-snapshot) and never cleared.
-public final class CbwFilter implements BlockNode {
-    private final BlockNode source;
+public final class CbwFilter extends FilterNode {
     private final BlockCopy bcs;
     private final OnCbwError onError;
     private final long timeoutSeconds;
@@ -62,13 +62,13 @@ public final class CbwFilter implements BlockNode {
         if (timeoutSeconds < 0) {
             throw new IllegalArgumentException("cbw-timeout must not be negative: " + timeoutSeconds);
         }
-        this.source = bcs.source();
+        super(bcs.source());
         this.bcs = bcs;
         this.onError = onError;
         this.timeoutSeconds = timeoutSeconds;
         this.accessBitmap = bcs.copyBitmap().copy();
-        this.doneBitmap = new ClusterBitmap(source.size(), bcs.clusterSize());
-        this.guestWritten = new ClusterBitmap(source.size(), bcs.clusterSize());
+        this.doneBitmap = new ClusterBitmap(inner.size(), bcs.clusterSize());
+        this.guestWritten = new ClusterBitmap(inner.size(), bcs.clusterSize());
     }
 
     /// The block-copy state shared with a backup job (no fleecing) or private (fleecing).
@@ -78,7 +78,7 @@ public final class CbwFilter implements BlockNode {
 
     /// The live disk under the filter.
     public BlockNode source() {
-        return source;
+        return inner;
     }
 
     /// The first copy-before-write failure under break-snapshot, if any.
@@ -102,34 +102,14 @@ public final class CbwFilter implements BlockNode {
     }
 
     @Override
-    public long size() {
-        return source.size();
-    }
-
-    @Override
-    public int clusterSize() {
-        return source.clusterSize();
-    }
-
-    @Override
-    public int alignment() {
-        return source.alignment();
-    }
-
-    @Override
-    public boolean hasBacking() {
-        return source.hasBacking();
-    }
-
-    @Override
     public String describe() {
-        return "copy-before-write filter over " + source.describe();
+        return "copy-before-write filter over " + inner.describe();
     }
 
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         Requests.checkOpen(closed, this);
-        source.read(offset, dst);
+        inner.read(offset, dst);
     }
 
     @Override
@@ -137,7 +117,7 @@ public final class CbwFilter implements BlockNode {
         Requests.checkOpen(closed, this);
         Requests.checkRange(this, offset, src.remaining());
         copyBeforeWrite(offset, src.remaining());
-        source.write(offset, src, fua);
+        inner.write(offset, src, fua);
     }
 
     @Override
@@ -145,7 +125,7 @@ public final class CbwFilter implements BlockNode {
         Requests.checkOpen(closed, this);
         Requests.checkRange(this, offset, length);
         copyBeforeWrite(offset, length);
-        source.writeZeroes(offset, length, mayUnmap);
+        inner.writeZeroes(offset, length, mayUnmap);
     }
 
     @Override
@@ -153,27 +133,23 @@ public final class CbwFilter implements BlockNode {
         Requests.checkOpen(closed, this);
         Requests.checkRange(this, offset, length);
         copyBeforeWrite(offset, length);
-        source.discard(offset, length);
+        inner.discard(offset, length);
     }
 
     @Override
     public void flush() throws IOException {
         Requests.checkOpen(closed, this);
-        source.flush();
+        inner.flush();
     }
 
     @Override
     public BlockStatus blockStatus(long offset, long length) throws IOException {
         Requests.checkOpen(closed, this);
-        return source.blockStatus(offset, length);
+        return inner.blockStatus(offset, length);
     }
 
-    @Override
-    public long allocatedBytes() throws IOException {
-        return source.allocatedBytes();
-    }
-
-    /// Marks the filter unusable; the source and target belong to the caller.
+    /// Marks the filter unusable; unlike other filters it does not close the live disk or the
+    /// target, which belong to the caller.
     @Override
     public void close() {
         closed = true;
@@ -290,7 +266,7 @@ public final class CbwFilter implements BlockNode {
             }
             long[] frozen = {offset, runEnd};
             frozenReads.add(frozen);
-            return new Lease(source, runEnd - offset, frozen);
+            return new Lease(inner, runEnd - offset, frozen);
         } finally {
             lock.unlock();
         }
@@ -314,7 +290,7 @@ public final class CbwFilter implements BlockNode {
     /// A range shorter than a cluster is ignored.
     void discardSnapshot(long offset, long bytes) throws IOException {
         long a = bcs.alignUp(offset);
-        long b = offset + bytes >= source.size() ? source.size() : bcs.alignDown(offset + bytes);
+        long b = offset + bytes >= inner.size() ? inner.size() : bcs.alignDown(offset + bytes);
         if (b <= a) {
             return;
         }

@@ -1,0 +1,121 @@
+package dev.shear.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.shear.block.DrainableNode;
+import dev.shear.block.FaultNode;
+import dev.shear.block.MemoryNode;
+import dev.shear.block.NoSpaceException;
+import dev.shear.copy.CbwFilter;
+import dev.shear.copy.OnCbwError;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/// What happens when copy-before-write cannot copy: a full or stalled fleecing image.
+class CbwFaultTest {
+    private static final long SIZE = 16L << 20;
+    private static final int K64 = 65536;
+
+    private record Setup(MemoryNode image, DrainableNode seat, FaultNode fleece, MemoryNode target, GuestBackup backup) {
+    }
+
+    private static Setup setup(OnCbwError policy, long cbwTimeout, long speed) throws Exception {
+        MemoryNode image = new MemoryNode("disk", SIZE, K64);
+        byte[] data = new byte[(int) SIZE];
+        new Random(1).nextBytes(data);
+        image.write(0, data);
+        DrainableNode seat = new DrainableNode(image);
+        FaultNode fleece = new FaultNode(new MemoryNode("fleece", SIZE, K64));
+        MemoryNode target = new MemoryNode("target", SIZE, K64);
+        BackupOptions options = BackupOptions.fleecingDefaults().withOnCbwError(policy).withCbwTimeout(cbwTimeout)
+                .withSpeed(speed).withPerf(new Perf(2, 0, 0));
+        GuestBackup backup = GuestBackup.prepare("b", List.of(new GuestBackup.Disk("scsi0", seat, target, fleece, null)),
+                options, e -> { });
+        return new Setup(image, seat, fleece, target, backup);
+    }
+
+    private static byte[] block(int value) {
+        byte[] b = new byte[4096];
+        Arrays.fill(b, (byte) value);
+        return b;
+    }
+
+    @Test
+    void fullFleecingStorageBreaksTheSnapshotNotTheGuest() throws Exception {
+        Setup s = setup(OnCbwError.BREAK_SNAPSHOT, 0, 1L << 20);
+        s.fleece().failWritesWithNoSpaceAfter(3L * K64);
+        s.backup().start();
+        // the guest writes all over the disk; after three clusters the fleecing storage is full
+        for (long off = SIZE - K64; off >= SIZE / 2; off -= K64) {
+            s.seat().write(off, block(0x42));
+        }
+        GuestBackup.Result r = s.backup().await(20, TimeUnit.SECONDS);
+        assertThat(r.state()).isEqualTo(JobState.FAILED);
+        assertThat(r.error()).as("the original error, not a vague one").contains("no space");
+        assertThat(s.backup().jobs().get(0).failure()).hasRootCauseInstanceOf(NoSpaceException.class);
+        for (long off = SIZE - K64; off >= SIZE / 2; off -= K64) {
+            assertThat(s.image().read(off, 4096)).as("guest write at %d kept", off).isEqualTo(block(0x42));
+        }
+        assertThat(s.seat().delegate()).as("filter removed").isSameAs(s.image());
+        s.seat().write(0, block(0x43));                   // the guest carries on after the backup
+        assertThat(s.image().read(0, 4096)).isEqualTo(block(0x43));
+    }
+
+    @Test
+    void fullTargetWithBreakGuestWriteFailsTheGuestWriteAndKeepsTheOldData() throws Exception {
+        Setup s = setup(OnCbwError.BREAK_GUEST_WRITE, 0, 1L << 20);
+        byte[] old = s.image().read(SIZE - K64, 4096);
+        s.fleece().failWritesWithNoSpaceAfter(0);
+        s.backup().start();
+        assertThatThrownBy(() -> s.seat().write(SIZE - K64, block(0x42)))
+                .isInstanceOf(NoSpaceException.class);
+        assertThat(s.image().read(SIZE - K64, 4096)).as("the failed guest write changed nothing").isEqualTo(old);
+        s.fleece().clearNoSpace();
+        s.backup().setSpeed(0);
+        GuestBackup.Result r = s.backup().await(20, TimeUnit.SECONDS);
+        assertThat(r.state()).as("the snapshot stayed intact: %s", r.error()).isEqualTo(JobState.COMPLETED);
+        assertThat(s.target().read(SIZE - K64, 4096)).isEqualTo(old);
+    }
+
+    @Test
+    void stalledFleecingImageTimesOutAfterCbwTimeoutAndTheGuestGoesOn() throws Exception {
+        Setup s = setup(OnCbwError.BREAK_SNAPSHOT, 1, 1L << 20);
+        s.backup().start();
+        s.fleece().stall(FaultNode.Kind.WRITE);
+        long t0 = System.nanoTime();
+        s.seat().write(SIZE - K64, block(0x42));          // returns after cbw-timeout, not never
+        long waited = System.nanoTime() - t0;
+        assertThat(waited).as("waited for the timeout").isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(900));
+        assertThat(s.image().read(SIZE - K64, 4096)).isEqualTo(block(0x42));
+        s.fleece().release(FaultNode.Kind.WRITE);
+        GuestBackup.Result r = s.backup().await(20, TimeUnit.SECONDS);
+        assertThat(r.state()).isEqualTo(JobState.FAILED);
+        assertThat(r.error()).contains("cbw-timeout (1 s)");
+        assertThat(s.backup().jobs().get(0).failure()).hasRootCauseInstanceOf(CbwFilter.CbwTimeoutException.class);
+    }
+
+    @Test
+    void cbwTimeoutLongerThanFourSecondsIsHonoured() throws Exception {
+        // QEMU before 9.1 stored the timeout in a 32-bit nanosecond field: 5 s became about 0.7 s
+        Setup s = setup(OnCbwError.BREAK_SNAPSHOT, 5, 0);
+        s.fleece().stall(FaultNode.Kind.WRITE, Duration.ofMillis(1500));
+        s.backup().start();
+        CompletableFuture<Void> guest = CompletableFuture.runAsync(() -> {
+            try {
+                s.seat().write(SIZE - K64, block(0x42));
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        guest.get(20, TimeUnit.SECONDS);
+        GuestBackup.Result r = s.backup().await(30, TimeUnit.SECONDS);
+        assertThat(r.state()).as("a 1.5 s stall is within a 5 s cbw-timeout: %s", r.error())
+                .isEqualTo(JobState.COMPLETED);
+    }
+}

@@ -1,0 +1,69 @@
+package dev.shear.block.load;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.shear.block.FaultNode;
+import dev.shear.block.MemoryNode;
+import java.time.Duration;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class LoadGeneratorTest {
+
+    @Test
+    void histogramPercentilesAreWithinTwoPercent() {
+        LatencyHistogram h = new LatencyHistogram();
+        Random r = new Random(1);
+        long[] values = new long[100_000];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = 1 + (long) Math.exp(r.nextDouble() * 14);        // 1 µs … ~1.2 s
+            h.record(values[i] * 1000);
+        }
+        java.util.Arrays.sort(values);
+        for (double p : new double[] {50, 90, 99, 99.9}) {
+            long exact = values[(int) Math.ceil(p / 100 * values.length) - 1];
+            assertThat((double) h.percentileMicros(p)).as("p%s", p)
+                    .isBetween(exact * 0.98 - 1, exact * 1.02 + 1);
+        }
+        assertThat(h.count()).isEqualTo(values.length);
+        assertThat(h.maxMicros()).isEqualTo(values[values.length - 1]);
+        assertThat(new LatencyHistogram().percentileMicros(99)).isZero();
+    }
+
+    @Test
+    void writesLandOnTheNodeAndAreCounted() throws Exception {
+        MemoryNode disk = new MemoryNode("d", 64L << 20, 65536);
+        LoadResult r = new LoadGenerator(disk, new LoadSpec(2000, 1.0, 4096, Duration.ofMillis(300), 16, 1)).run();
+        assertThat(r.errors()).isZero();
+        assertThat(r.writes().count()).isPositive();
+        assertThat(r.reads().count()).isZero();
+        assertThat(disk.allocatedBytes()).isPositive();
+    }
+
+    @Test
+    void aStalledDeviceShowsAsLatencyNotAsFewerRequests() throws Exception {
+        FaultNode disk = new FaultNode(new MemoryNode("d", 64L << 20, 65536));
+        disk.stall(FaultNode.Kind.WRITE, Duration.ofMillis(400));
+        LoadResult r = new LoadGenerator(disk, new LoadSpec(1000, 1.0, 4096, Duration.ofMillis(600), 4, 2)).run();
+        assertThat(r.errors()).isZero();
+        assertThat(r.writes().p99()).as("requests due during the stall waited for it").isGreaterThanOrEqualTo(200_000);
+    }
+
+    @Test
+    void errorsAreCountedWithTheFirstMessage() throws Exception {
+        FaultNode disk = new FaultNode(new MemoryNode("d", 1L << 20, 65536));
+        disk.fail(FaultNode.Kind.READ, "disk on fire");
+        LoadResult r = new LoadGenerator(disk, new LoadSpec(500, 0.0, 4096, Duration.ofMillis(100), 4, 3)).run();
+        assertThat(r.errors()).isPositive();
+        assertThat(r.firstError()).contains("disk on fire");
+    }
+
+    @Test
+    void badSpecsAreRefused() {
+        assertThatThrownBy(() -> new LoadSpec(0, 1, 4096, Duration.ofSeconds(1), 1, 1)).hasMessageContaining("iops");
+        assertThatThrownBy(() -> new LoadSpec(1, 1.5, 4096, Duration.ofSeconds(1), 1, 1)).hasMessageContaining("ratio");
+        assertThatThrownBy(() -> new LoadSpec(1, 1, 1000, Duration.ofSeconds(1), 1, 1)).hasMessageContaining("block size");
+        assertThatThrownBy(() -> new LoadSpec(1, 1, 4096, Duration.ZERO, 1, 1)).hasMessageContaining("duration");
+    }
+}
