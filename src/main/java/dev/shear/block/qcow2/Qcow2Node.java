@@ -1,0 +1,330 @@
+package dev.shear.block.qcow2;
+
+import dev.shear.block.BlockNode;
+import dev.shear.block.BlockStatus;
+import dev.shear.block.Requests;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/// A qcow2 image as a [BlockNode]: version 3 images (`compat=1.1`, as `qemu-img create -f qcow2`
+/// makes them) read and written, any cluster size (512 B – 2 MiB) and refcount width (1 – 64 bits),
+/// with a raw or qcow2 backing chain. Version 2 (`compat=0.10`) images and images with internal
+/// snapshots open read-only. Refused with a [Qcow2FormatException] naming the file and the feature:
+/// compressed clusters (when met), encryption, external data files, extended L2 entries, unknown
+/// incompatible features, and images marked dirty or corrupt.
+///
+/// ## Block states
+/// A guest cluster with data is [BlockStatus.State#DATA]; a zero-flagged one (with or without a
+/// preallocated host cluster) is ZERO; an unallocated one is UNALLOCATED when a backing file shows
+/// through, ZERO without one. Unallocated clusters read the backing file (zeroes past its end).
+///
+/// ## Crash safety
+/// Metadata is written through (never cached dirty) in an order that leaves the image consistent
+/// after the process dies at any instant — at worst with leaked clusters, which `qemu-img check -r
+/// leaks` reclaims:
+/// * **allocation**: refcounts written → data written → L2 entries written; a new L2 table is
+///   written whole before the L1 entry that points at it ([ClusterWriter], [ClusterMap#apply]);
+///   a new refcount block is written before its refcount-table entry, a new refcount table before
+///   the header points at it ([Refcounts], [RefcountTableGrowth]);
+/// * **discard / zero with unmap**: L2 entries written → refcounts lowered → host range punched
+///   ([ClusterZeroer]).
+///
+/// Writes are not flushed individually: [#flush] (or FUA) `fsync`s data and metadata together.
+/// The order above holds between system calls, which is what a killed process needs; a power loss
+/// between flushes may lose or reorder page-cache writes, as with QEMU's `cache=writeback`.
+///
+/// ## Threads
+/// One read-write lock. Reads, block status and writes whose clusters are all allocated already run
+/// under the read lock, concurrently; anything that changes metadata (allocating writes,
+/// write-zeroes, discard) runs under the write lock. Close takes the write lock.
+public final class Qcow2Node implements BlockNode {
+    /// Block status looks at most this many L2 tables' worth of clusters per call.
+    private static final int STATUS_MAX_TABLES = 64;
+
+    private final HostFile host;
+    private final Qcow2Header header;
+    private final ClusterMap map;
+    /// Null when read-only, like `writer` and `zeroer`.
+    private final Refcounts refcounts;
+    private final ClusterWriter writer;
+    private final ClusterZeroer zeroer;
+    /// The backing node, or null; opened and closed with this node.
+    private final BlockNode backing;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    /// Set once, under the write lock, by close.
+    private volatile boolean closed;
+
+    private Qcow2Node(HostFile host, Qcow2Header header, ClusterMap map, Refcounts refcounts, BlockNode backing) {
+        this.host = host;
+        this.header = header;
+        this.map = map;
+        this.refcounts = refcounts;
+        this.backing = backing;
+        if (refcounts != null) {
+            this.writer = new ClusterWriter(host, map, refcounts, backing, header.clusterBits());
+            this.zeroer = new ClusterZeroer(map, refcounts, writer, backing != null, header.clusterBits());
+        } else {
+            this.writer = null;
+            this.zeroer = null;
+        }
+    }
+
+    /// Creates a new image file (which must not exist) and opens it writable. With a backing file,
+    /// the backing file must exist and be readable in the given format.
+    public static Qcow2Node create(Path file, Qcow2Options options) throws IOException {
+        return create(file, options, Qcow2CacheSize.DEFAULT);
+    }
+
+    /// [#create(Path, Qcow2Options)] with a chosen metadata cache size.
+    public static Qcow2Node create(Path file, Qcow2Options options, Qcow2CacheSize cache) throws IOException {
+        Qcow2Creator.create(file, options, cache);
+        return open(file, true, cache);
+    }
+
+    /// Opens an existing image (and its backing chain, read-only).
+    public static Qcow2Node open(Path file, boolean writable) throws IOException {
+        return open(file, writable, Qcow2CacheSize.DEFAULT);
+    }
+
+    /// [#open(Path, boolean)] with a chosen metadata cache size.
+    public static Qcow2Node open(Path file, boolean writable, Qcow2CacheSize cache) throws IOException {
+        return open(file, writable, cache, 0);
+    }
+
+    static Qcow2Node open(Path file, boolean writable, Qcow2CacheSize cache, int depth) throws IOException {
+        return open(ChannelHostFile.open(file, writable), writable, cache, depth);
+    }
+
+    /// Opens the image in `host` (which the node then owns and closes, also on failure).
+    static Qcow2Node open(HostFile host, boolean writable, Qcow2CacheSize cache, int depth) throws IOException {
+        BlockNode backing = null;
+        try {
+            Qcow2Header h = HeaderParser.parse(host);
+            if (writable) {
+                checkWritable(host.path(), h);
+            }
+            ClusterMap map = ClusterMap.load(host, h, cache.l2Tables());
+            Refcounts rc = writable ? Refcounts.load(host, h, cache.refcountBlocks()) : null;
+            if (h.hasBacking()) {
+                backing = BackingChain.open(host.path(), h, cache, depth);
+            }
+            if (writable && h.autoclearFeatures() != 0) {
+                // the spec: a writer that does not maintain an auto-clear feature (bitmaps) clears its bit first
+                host.write(Qcow2Header.OFF_AUTOCLEAR, ByteBuffer.allocate(8));
+            }
+            return new Qcow2Node(host, h, map, rc, backing);
+        } catch (IOException | RuntimeException e) {
+            Closer.closeAfter(e, backing, host);
+            throw e;
+        }
+    }
+
+    private static void checkWritable(Path file, Qcow2Header h) throws Qcow2FormatException {
+        if (h.version() == 2) {
+            throw new Qcow2FormatException(file, "is a version 2 (compat=0.10) image, which Shear opens read-only; "
+                    + "upgrade it with 'qemu-img amend -o compat=1.1'");
+        }
+        if (h.nbSnapshots() > 0) {
+            throw new Qcow2FormatException(file, "has " + h.nbSnapshots() + " internal snapshot(s) (header field "
+                    + "nb_snapshots), so Shear opens it read-only");
+        }
+    }
+
+    /// The image file.
+    public Path file() {
+        return host.path();
+    }
+
+    @Override
+    public long size() {
+        return header.size();
+    }
+
+    @Override
+    public int clusterSize() {
+        return header.clusterSize();
+    }
+
+    @Override
+    public boolean hasBacking() {
+        return backing != null;
+    }
+
+    @Override
+    public String describe() {
+        return "qcow2 image " + host.path();
+    }
+
+    /// L2 tables in the cache now (at most the configured [Qcow2CacheSize#l2Tables]).
+    int cachedL2Tables() {
+        return map.cache().size();
+    }
+
+    private void ensureWritable() throws IOException {
+        if (refcounts == null) {
+            throw new IOException(describe() + " is open read-only");
+        }
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        Requests.checkOpen(closed, this);
+        Requests.checkRange(this, offset, dst.remaining());
+        lock.readLock().lock();
+        try {
+            Requests.checkOpen(closed, this);
+            long end = offset + dst.remaining();
+            for (long pos = offset; pos < end; ) {
+                Extent e = map.extent(pos, end, backing != null, true);
+                ByteBuffer part = dst.slice(dst.position(), (int) e.length());
+                switch (e.state()) {
+                    case DATA -> host.read(e.hostOffset(), part);
+                    case ZERO -> fillZeroes(part);
+                    case UNALLOCATED -> readBacking(pos, part);
+                }
+                dst.position(dst.position() + (int) e.length());
+                pos = e.end();
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private static void fillZeroes(ByteBuffer part) {
+        while (part.hasRemaining()) {
+            part.put((byte) 0);
+        }
+    }
+
+    private void readBacking(long pos, ByteBuffer part) throws IOException {
+        long inBacking = Math.max(0, Math.min(part.remaining(), backing.size() - pos));
+        if (inBacking > 0) {
+            backing.read(pos, part.slice(part.position(), (int) inBacking));
+            part.position(part.position() + (int) inBacking);
+        }
+        fillZeroes(part);
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
+        Requests.checkOpen(closed, this);
+        Requests.checkRange(this, offset, src.remaining());
+        ensureWritable();
+        if (!src.hasRemaining()) {
+            return;
+        }
+        boolean done;
+        lock.readLock().lock();
+        try {
+            Requests.checkOpen(closed, this);
+            done = writer.tryWriteInPlace(offset, src);
+        } finally {
+            lock.readLock().unlock();
+        }
+        if (!done) {
+            lock.writeLock().lock();
+            try {
+                Requests.checkOpen(closed, this);
+                writer.write(offset, src);
+            } finally {
+                lock.writeLock().unlock();
+            }
+        }
+        if (fua) {
+            flush();
+        }
+    }
+
+    @Override
+    public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+        change(offset, length, mayUnmap ? ClusterZeroer.Mode.ZERO_UNMAP : ClusterZeroer.Mode.ZERO_KEEP);
+    }
+
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        change(offset, length, ClusterZeroer.Mode.DISCARD);
+    }
+
+    private void change(long offset, long length, ClusterZeroer.Mode mode) throws IOException {
+        Requests.checkOpen(closed, this);
+        Requests.checkRange(this, offset, length);
+        ensureWritable();
+        if (length == 0) {
+            return;
+        }
+        lock.writeLock().lock();
+        try {
+            Requests.checkOpen(closed, this);
+            zeroer.apply(offset, length, mode);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        Requests.checkOpen(closed, this);
+        lock.readLock().lock();
+        try {
+            Requests.checkOpen(closed, this);
+            if (refcounts != null) {
+                host.force();
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    @Override
+    public BlockStatus blockStatus(long offset, long length) throws IOException {
+        Requests.checkOpen(closed, this);
+        Requests.checkRange(this, offset, length);
+        if (length == 0) {
+            return new BlockStatus(BlockStatus.State.ZERO, offset, 0);
+        }
+        lock.readLock().lock();
+        try {
+            Requests.checkOpen(closed, this);
+            long cap = (long) STATUS_MAX_TABLES << (2 * header.clusterBits() - 3);
+            long end = offset + Math.min(length, cap);
+            Extent e = map.extent(offset, end, backing != null, false);
+            return new BlockStatus(e.state(), offset, e.length());
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    @Override
+    public long allocatedBytes() throws IOException {
+        Requests.checkOpen(closed, this);
+        return host.allocatedBytes();
+    }
+
+    /// Flushes (when writable) and closes the file and the backing chain; idempotent.
+    @Override
+    public void close() throws IOException {
+        lock.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            IOException failure = null;
+            if (refcounts != null) {
+                try {
+                    host.force();
+                } catch (IOException e) {
+                    failure = e;
+                }
+            }
+            failure = Closer.closeAll(failure, host, backing);
+            if (failure != null) {
+                throw failure;
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+}
