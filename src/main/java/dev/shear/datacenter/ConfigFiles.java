@@ -105,8 +105,10 @@ final class ConfigFiles {
             }
             try {
                 return parse.apply(p.getText());
-            } catch (IllegalArgumentException e) { // includes InvalidPathException
-                throw InvalidFormatException.from(p, e.getMessage(), p.getText(), handledType());
+            } catch (IllegalArgumentException e) {
+                InvalidFormatException bad = InvalidFormatException.from(p, e.getMessage(), p.getText(), handledType());
+                bad.initCause(e);
+                throw bad;
             }
         }
     }
@@ -205,12 +207,11 @@ final class ConfigFiles {
                     + u.getKnownPropertyIds().stream().map(String::valueOf).sorted().collect(Collectors.joining(", "))
                     + ")";
             field = field.contains(".") ? field.substring(0, field.lastIndexOf('.')) : "";
-        } else if (e instanceof ValueInstantiationException && e.getCause() instanceof IllegalArgumentException iae) {
+        } else if ((e instanceof ValueInstantiationException || e instanceof InvalidFormatException)
+                && e.getCause() instanceof IllegalArgumentException iae) {
             problem = iae.getMessage();
         } else if (e.getOriginalMessage().startsWith("Missing required creator property")) {
             problem = "missing required field";
-        } else if (e instanceof InvalidFormatException) {
-            problem = e.getOriginalMessage();
         } else if (e instanceof MismatchedInputException m && m.getTargetType() != null
                 && m.getProcessor() instanceof JsonParser p && p.currentToken() != null) {
             problem = "expected " + expected(m.getTargetType()) + ", found " + found(p);

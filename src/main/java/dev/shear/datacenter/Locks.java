@@ -72,15 +72,16 @@ public final class Locks {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for the lock of " + subject);
         }
-        boolean outermost = e.jvm.getHoldCount() == 1;
+        boolean fileHeld = false;
         try {
-            if (outermost) {
+            if (e.jvm.getHoldCount() == 1) {
                 e.acquireFile(deadline, subject);
+                fileHeld = true;
             }
             return work.call();
         } finally {
             try {
-                if (outermost) {
+                if (fileHeld) {
                     e.releaseFile();
                 }
             } finally {

@@ -23,7 +23,7 @@ public record VolumeName(int vmid, VolumeKind kind, int index, ImageFormat forma
     public static final int MAX_VMID = 999_999_999;
 
     private static final String NUMBER = "(0|[1-9][0-9]{0,9})";
-    private static final Pattern SHAPE = Pattern.compile("vm-" + NUMBER + "-(disk|fleece)-" + NUMBER + "(?:\\.([a-z0-9]+))?");
+    private static final Pattern SHAPE = Pattern.compile("vm-" + NUMBER + "-(disk|fleece)-" + NUMBER + "(?:\\.([A-Za-z0-9]+))?");
 
     public VolumeName {
         checkVmid(vmid);

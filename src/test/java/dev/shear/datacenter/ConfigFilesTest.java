@@ -80,10 +80,11 @@ class ConfigFilesTest {
             schema text         |{"schema": "1", "vmid": 100, "name": "a", "disks": []}|field 'schema' must be an integer
             missing vmid        |{"schema": 1, "name": "a", "disks": []}|field 'vmid': missing required field
             missing disk size   |{"schema": 1, "vmid": 100, "name": "a", "disks": [{"bus": "scsi", "index": 0, "volume": "l:vm-100-disk-0.raw"}]}|field 'disks[0].size': missing required field
-            vmid as text        |{"schema": 1, "vmid": "100", "name": "a", "disks": []}|field 'vmid'
-            vmid as fraction    |{"schema": 1, "vmid": 100.5, "name": "a", "disks": []}|field 'vmid'
-            null vmid           |{"schema": 1, "vmid": null, "name": "a", "disks": []}|field 'vmid'
-            disks not a list    |{"schema": 1, "vmid": 100, "name": "a", "disks": 7}|field 'disks'
+            vmid as text        |{"schema": 1, "vmid": "100", "name": "a", "disks": []}|field 'vmid': expected an integer, found the string "100"
+            vmid as fraction    |{"schema": 1, "vmid": 100.5, "name": "a", "disks": []}|field 'vmid': expected an integer, found the number 100.5
+            null vmid           |{"schema": 1, "vmid": null, "name": "a", "disks": []}|field 'vmid': expected an integer, found null
+            disks not a list    |{"schema": 1, "vmid": 100, "name": "a", "disks": 7}|field 'disks': expected a list, found the number 7
+            bad guest name      |{"schema": 1, "vmid": 100, "name": "a b", "disks": []}|invalid guest name 'a b'
             vmid out of range   |{"schema": 1, "vmid": 42, "name": "a", "disks": []}|guest id 42 is outside 100…999999999
             bad volume id       |{"schema": 1, "vmid": 100, "name": "a", "disks": [{"bus": "scsi", "index": 0, "volume": "l:../../etc/passwd", "size": 1}]}|contains '..'
             bad bus             |{"schema": 1, "vmid": 100, "name": "a", "disks": [{"bus": "usb", "index": 0, "volume": "l:vm-100-disk-0.raw", "size": 1}]}|unknown disk bus 'usb'
