@@ -60,7 +60,8 @@ class ProcessOwnerTest {
         // the shell's child exits at once but is never reaped while the shell sleeps
         Process sh = new ProcessBuilder("sh", "-c", "sleep 0 & echo $!; exec sleep 60").start();
         try {
-            long zombie = Long.parseLong(new String(sh.getInputStream().readNBytes(32)).trim().split("\\s+")[0]);
+            long zombie = Long.parseLong(new java.io.BufferedReader(new java.io.InputStreamReader(sh.getInputStream()))
+                    .readLine().trim());
             ProcessOwner.Stat stat;
             do {
                 stat = ProcessOwner.readStat(zombie);
