@@ -162,4 +162,34 @@ class LocksTest {
             child.destroyForcibly();
         }
     }
+
+    @Test
+    void concurrentUpdatesFromThreadsAndAnotherProcessLoseNothing() throws Exception {
+        Path root = tmp.resolve("root");
+        Datacenter a = Datacenter.open(new DatacenterRoot(root, "test"), Duration.ofSeconds(60));
+        Datacenter b = Datacenter.open(new DatacenterRoot(root, "test"), Duration.ofSeconds(60));
+        a.guests().createConfig(GuestConfig.of(100, "a", List.of()).withDescription("0"));
+        Process child = LockHolder.start(root, 100, "increment", "40");
+        BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            assertThat(out.readLine()).isEqualTo("ready");
+            List<java.util.concurrent.Future<?>> threads = new java.util.ArrayList<>();
+            for (Datacenter dc : List.of(a, b, a, b)) {
+                threads.add(pool.submit(() -> {
+                    for (int i = 0; i < 15; i++) {
+                        dc.guests().update(100, LockHolder::increment);
+                    }
+                    return null;
+                }));
+            }
+            for (var t : threads) {
+                t.get(60, TimeUnit.SECONDS);
+            }
+            assertThat(out.readLine()).isEqualTo("done");
+            assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            child.destroyForcibly();
+        }
+        assertThat(a.guests().get(100).description()).isEqualTo(Integer.toString(4 * 15 + 40));
+    }
 }
