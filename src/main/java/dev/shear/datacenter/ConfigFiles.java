@@ -91,17 +91,19 @@ final class ConfigFiles {
     /// Reads a value from a JSON string with `parse`, whose [IllegalArgumentException] becomes the
     /// problem reported for the field.
     private static final class FromText<T> extends StdDeserializer<T> {
+        private final Class<T> type;
         private final Function<String, T> parse;
 
         FromText(Class<T> type, Function<String, T> parse) {
             super(type);
+            this.type = type;
             this.parse = parse;
         }
 
         @Override
         public T deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
             if (!p.hasToken(JsonToken.VALUE_STRING)) {
-                return (T) ctxt.handleUnexpectedToken(handledType(), p);
+                return type.cast(ctxt.handleUnexpectedToken(type, p));
             }
             try {
                 return parse.apply(p.getText());

@@ -5,7 +5,6 @@ import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.file.NoSuchFileException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +28,10 @@ import java.util.regex.Pattern;
 ///   nothing needs cleaning up. Lock files are never deleted (deleting one while another process
 ///   waits on it would let two processes hold "the same" lock).
 /// * While held, the lock file names its holder (a [ProcessOwner]), for the message above.
+/// * **One descriptor per lock file.** A POSIX record lock is dropped when its process closes
+///   *any* descriptor of the file, so this class never opens a lock file that another thread of
+///   this JVM may hold locked: it reads the holder's note only through its own channel, and only
+///   while no thread of this JVM holds the lock.
 ///
 /// Thread-safe.
 public final class Locks {
@@ -66,7 +69,7 @@ public final class Locks {
         long deadline = System.nanoTime() + wait.toNanos();
         try {
             if (!e.jvm.tryLock(wait.toNanos(), TimeUnit.NANOSECONDS)) {
-                throw unavailable(e, subject);
+                throw unavailable(subject, e.note);
             }
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
@@ -90,8 +93,7 @@ public final class Locks {
         }
     }
 
-    private static LockUnavailableException unavailable(Entry e, String subject) {
-        String holder = e.holder();
+    private static LockUnavailableException unavailable(String subject, String holder) {
         return new LockUnavailableException(subject + " is locked by another operation"
                 + (holder.isEmpty() ? "" : " (" + holder + ")") + "; try again");
     }
@@ -102,6 +104,9 @@ public final class Locks {
         final ReentrantLock jvm = new ReentrantLock();
         /// Guarded by [#jvm]: open while this JVM holds the file lock, else null.
         private FileChannel channel;
+        /// Who holds the lock in this JVM ("" when no one): written under [#jvm], read without it
+        /// by threads that time out.
+        volatile String note = "";
 
         Entry(Path file) {
             this.file = file;
@@ -117,14 +122,16 @@ public final class Locks {
                 while (ch.tryLock() == null) {
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
-                        throw unavailable(this, subject);
+                        throw unavailable(subject, holderNote(ch));
                     }
                     TimeUnit.NANOSECONDS.sleep(Math.min(left, pause));
                     pause = Math.min(pause * 2, MAX_POLL_NANOS);
                 }
+                String me = ProcessOwner.current().toString();
                 ch.truncate(0);
-                ch.write(ByteBuffer.wrap((ProcessOwner.current() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+                ch.write(ByteBuffer.wrap((me + "\n").getBytes(StandardCharsets.UTF_8)), 0);
                 channel = ch;
+                note = me;
                 done = true;
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
@@ -141,17 +148,19 @@ public final class Locks {
         void releaseFile() throws IOException {
             FileChannel ch = channel;
             channel = null;
+            note = "";
             try (ch) {
                 ch.truncate(0);
             }
         }
 
-        /// Who holds the lock, as its holder wrote it into the file ("" when it wrote nothing yet).
-        String holder() {
+        /// Who holds the lock, as the holder (another process) wrote it into the file, read
+        /// through our own unlocked channel `ch`.
+        private static String holderNote(FileChannel ch) {
             try {
-                return Files.readString(file, StandardCharsets.UTF_8).strip();
-            } catch (NoSuchFileException e) {
-                return "";
+                ByteBuffer buf = ByteBuffer.allocate(512);
+                ch.read(buf, 0);
+                return new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8).strip();
             } catch (IOException e) {
                 return "holder unknown: " + e.getMessage();
             }

@@ -7,9 +7,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/// A second process for lock tests, run as `LockHolder <root> <vmid> hold|increment <n>`:
+/// A second process for lock tests, run as `LockHolder <root> <vmid> hold|try|increment <n>`:
 /// * `hold`: takes guest `vmid`'s config lock, prints `holding`, holds it until its standard input
 ///   ends (or it is killed), then prints `released`;
+/// * `try`: tries the lock once with a short wait and prints `got it` or `busy`;
 /// * `increment n`: adds 1 to the number in the guest's description, `n` times, each a separate
 ///   [Guests#update], between `ready` and `done` lines.
 public final class LockHolder {
@@ -17,8 +18,18 @@ public final class LockHolder {
     }
 
     public static void main(String[] args) throws IOException {
-        Datacenter dc = Datacenter.open(new DatacenterRoot(Path.of(args[0]), "test"), Duration.ofSeconds(60));
         int vmid = Integer.parseInt(args[1]);
+        if (args[2].equals("try")) {
+            Datacenter quick = Datacenter.open(new DatacenterRoot(Path.of(args[0]), "test"), Duration.ofMillis(200));
+            try {
+                quick.guests().withGuestLock(vmid, () -> null);
+                System.out.println("got it");
+            } catch (LockUnavailableException e) {
+                System.out.println("busy");
+            }
+            return;
+        }
+        Datacenter dc = Datacenter.open(new DatacenterRoot(Path.of(args[0]), "test"), Duration.ofSeconds(60));
         if (args[2].equals("increment")) {
             System.out.println("ready");
             System.out.flush();

@@ -192,4 +192,38 @@ class LocksTest {
         }
         assertThat(a.guests().get(100).description()).isEqualTo(Integer.toString(4 * 15 + 40));
     }
+
+    @Test
+    void aThreadThatGivesUpWaitingDoesNotReleaseTheHoldersLockForOtherProcesses() throws Exception {
+        // POSIX record locks vanish when the process closes *any* descriptor of the file, so
+        // nothing may open the lock file while another thread of this JVM holds it
+        Path root = tmp.resolve("root");
+        Datacenter dc = Fixture.open(root);
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread holder = Thread.ofPlatform().start(() -> {
+            try {
+                dc.guests().withGuestLock(100, () -> {
+                    held.countDown();
+                    await(release);
+                    return null;
+                });
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        try {
+            held.await();
+            assertThatThrownBy(() -> dc.guests().withGuestLock(100, () -> null))
+                    .isInstanceOf(LockUnavailableException.class)
+                    .hasMessageContaining("(pid " + ProcessHandle.current().pid());
+            Process child = LockHolder.start(root, 100, "try");
+            String answer = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(answer).isEqualTo("busy");
+        } finally {
+            release.countDown();
+            holder.join();
+        }
+    }
 }
