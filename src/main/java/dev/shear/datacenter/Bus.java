@@ -2,8 +2,6 @@ package dev.shear.datacenter;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Arrays;
-import java.util.stream.Collectors;
 
 /// The bus a guest disk hangs on, with Proxmox VE's limits on its index (`scsi0`…`scsi30`).
 public enum Bus {
@@ -36,12 +34,6 @@ public enum Bus {
     /// @throws IllegalArgumentException naming the value and the known buses
     @JsonCreator
     public static Bus parse(String id) {
-        for (Bus b : values()) {
-            if (b.id.equals(id)) {
-                return b;
-            }
-        }
-        throw new IllegalArgumentException("unknown disk bus '" + id + "' (known: "
-                + Arrays.stream(values()).map(Bus::id).collect(Collectors.joining(", ")) + ")");
+        return Words.parse(values(), Bus::id, id, "disk bus");
     }
 }

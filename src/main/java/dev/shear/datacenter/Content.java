@@ -2,8 +2,6 @@ package dev.shear.datacenter;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Arrays;
-import java.util.stream.Collectors;
 
 /// What a storage may hold (Proxmox VE's `content`).
 public enum Content {
@@ -29,12 +27,6 @@ public enum Content {
     /// @throws IllegalArgumentException naming the value and the known ones
     @JsonCreator
     public static Content parse(String id) {
-        for (Content c : values()) {
-            if (c.id.equals(id)) {
-                return c;
-            }
-        }
-        throw new IllegalArgumentException("unknown content type '" + id + "' (known: "
-                + Arrays.stream(values()).map(Content::id).collect(Collectors.joining(", ")) + ")");
+        return Words.parse(values(), Content::id, id, "content type");
     }
 }

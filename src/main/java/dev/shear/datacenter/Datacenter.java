@@ -21,8 +21,19 @@ import java.util.stream.Stream;
 ///   is refused, so a mistyped `--root` never litters someone's home directory.
 /// * **A root from a newer Shear is refused** (its marker's schema is higher), as is one whose
 ///   marker is damaged: the message names the file.
-/// * Every file write is atomic and happens under a lock that holds across threads and processes
-///   ([Locks]); locks are waited for at most the lock wait, 10 s by default.
+/// * Every file write is atomic (temporary file, fsync, rename, fsync of the directory) and happens
+///   under a lock that holds across threads and processes ([Locks]); locks are waited for at most
+///   the lock wait, 10 s by default.
+///
+/// ## Files
+/// Every configuration file is one JSON object starting with `"schema": 1`. Reading is strict:
+/// bad JSON, a missing `schema` or one this Shear does not know, a missing required field, a value
+/// of the wrong type (no `"100"` for `100`) or that the record refuses, and **unknown fields** are
+/// all reported as a [ConfigException] naming the file and the problem. Unknown fields are refused
+/// rather than tolerated because rewriting the file would silently drop them (a typo such as
+/// `"disacrd"` would vanish instead of being reported); a future field comes with a schema bump.
+/// Optional fields (a storage's `thin`/`discard`, a guest's `description`, `lock`, `fleecing`)
+/// may be left out. A file that cannot be read is never overwritten: the user fixes or removes it.
 ///
 /// Thread-safe; any number of `Datacenter` objects, in any number of processes, may share a root.
 public final class Datacenter {
@@ -57,6 +68,12 @@ public final class Datacenter {
     /// Opens (creating if needed) the datacenter at an explicit directory.
     public static Datacenter open(Path root) throws IOException {
         return open(new DatacenterRoot(root.toAbsolutePath(), "--root"), DEFAULT_LOCK_WAIT);
+    }
+
+    /// Opens (creating if needed) the datacenter at `root` (e.g. [DatacenterRoot#resolve(Path)] of
+    /// the CLI's `--root`).
+    public static Datacenter open(DatacenterRoot root) throws IOException {
+        return open(root, DEFAULT_LOCK_WAIT);
     }
 
     /// Opens (creating if needed) the datacenter at `root`, waiting at most `lockWait` for locks.

@@ -16,7 +16,7 @@ public record GuestDisk(
         @JsonProperty(required = true) long size) {
     public GuestDisk {
         if (bus == null) {
-            throw new IllegalArgumentException("a disk needs a bus (" + java.util.Arrays.toString(Bus.values()) + ")");
+            throw new IllegalArgumentException("a disk needs a bus (ide, sata, scsi or virtio)");
         }
         if (index < 0 || index > bus.maxIndex()) {
             throw new IllegalArgumentException("disk index " + index + " is outside 0…" + bus.maxIndex() + " for bus "

@@ -30,7 +30,8 @@ public final class Storages {
     }
 
     /// Adds a storage. Its directory must exist; its id must be new; no other storage may use the
-    /// same directory (their volume names would collide).
+    /// same directory (their volume names would collide), and to check that, every other storage
+    /// definition must be readable.
     public void add(StorageConfig config) throws IOException {
         withLock(() -> {
             Path file = root.storageFile(config.id());
