@@ -171,7 +171,7 @@ final class ClusterMap {
                         throw bad("the L2 table at offset " + l2Offset(i) + " (L1 entry " + i + ") is shared with a "
                                 + "snapshot (no COPIED flag); Shear does not write shared tables");
                     }
-                    writeTable(l2Offset(i), l2.copyOf(l2Offset(i)), group, false);
+                    writeTable(l2Offset(i), l2.get(l2Offset(i)), group, false);
                 }
             }
             if (hi >= 0) {
@@ -210,17 +210,29 @@ final class ClusterMap {
         return out;
     }
 
+    /// Sets the entries of `group` in `table` (a new table, or the cached one, changed in place) and
+    /// writes them; a failed write puts the old entries back.
     private void writeTable(long off, byte[] table, List<L2Update> group, boolean whole) throws IOException {
         int mask = (1 << l2Bits()) - 1;
         int lo = (int) (group.getFirst().guestCluster() & mask);
         int hi = (int) (group.getLast().guestCluster() & mask);
-        for (L2Update u : group) {
-            TableCache.setLong(table, (int) (u.guestCluster() & mask), u.entry());
+        long[] old = new long[group.size()];
+        for (int k = 0; k < old.length; k++) {
+            int idx = (int) (group.get(k).guestCluster() & mask);
+            old[k] = TableCache.longAt(table, idx);
+            TableCache.setLong(table, idx, group.get(k).entry());
         }
-        if (whole) {
-            host.write(off, ByteBuffer.wrap(table));
-        } else {
-            host.write(off + lo * 8L, ByteBuffer.wrap(table, lo * 8, (hi - lo + 1) * 8));
+        try {
+            if (whole) {
+                host.write(off, ByteBuffer.wrap(table));
+            } else {
+                host.write(off + lo * 8L, ByteBuffer.wrap(table, lo * 8, (hi - lo + 1) * 8));
+            }
+        } catch (IOException | RuntimeException e) {
+            for (int k = old.length - 1; k >= 0; k--) {
+                TableCache.setLong(table, (int) (group.get(k).guestCluster() & mask), old[k]);
+            }
+            throw e;
         }
         l2.put(off, table);
     }

@@ -28,7 +28,6 @@ record Qcow2Header(int version, int clusterBits, long size, long l1Size, long l1
     static final long MAX_HOST_OFFSET = 1L << 56;
 
     // byte offsets of fields Shear writes after creation
-    static final int OFF_BACKING_FILE_OFFSET = 8;
     static final int OFF_L1_SIZE = 36;
     static final int OFF_REFCOUNT_TABLE_OFFSET = 48;
     static final int OFF_AUTOCLEAR = 88;
@@ -39,6 +38,8 @@ record Qcow2Header(int version, int clusterBits, long size, long l1Size, long l1
     static final long INCOMPAT_DATA_FILE = 4;
     static final long INCOMPAT_COMPRESSION = 8;
     static final long INCOMPAT_EXTL2 = 16;
+
+    static final long AUTOCLEAR_BITMAPS = 1;
 
     // header extensions
     static final int EXT_END = 0;

@@ -10,10 +10,16 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /// A qcow2 image as a [BlockNode]: version 3 images (`compat=1.1`, as `qemu-img create -f qcow2`
 /// makes them) read and written, any cluster size (512 B – 2 MiB) and refcount width (1 – 64 bits),
-/// with a raw or qcow2 backing chain. Version 2 (`compat=0.10`) images and images with internal
-/// snapshots open read-only. Refused with a [Qcow2FormatException] naming the file and the feature:
-/// compressed clusters (when met), encryption, external data files, extended L2 entries, unknown
-/// incompatible features, and images marked dirty or corrupt.
+/// with a raw or qcow2 backing chain. Version 2 (`compat=0.10`) images, images with internal
+/// snapshots and images with persistent dirty bitmaps open read-only (writable opens are refused).
+/// Refused with a [Qcow2FormatException] naming the file and the feature: compressed clusters (when
+/// met), encryption, external data files, extended L2 entries, unknown incompatible features, and
+/// images marked dirty or corrupt.
+///
+/// ```
+/// Qcow2Node top = Qcow2Node.create(dir.resolve("top.qcow2"), Qcow2Options.of(size)
+///         .withBacking("base.qcow2", Qcow2Options.BackingFormat.QCOW2));   // qemu-img create -b -F
+/// ```
 ///
 /// ## Block states
 /// A guest cluster with data is [BlockStatus.State#DATA]; a zero-flagged one (with or without a
@@ -32,16 +38,18 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 ///   ([ClusterZeroer]).
 ///
 /// Writes are not flushed individually: [#flush] (or FUA) `fsync`s data and metadata together.
-/// The order above holds between system calls, which is what a killed process needs; a power loss
-/// between flushes may lose or reorder page-cache writes, as with QEMU's `cache=writeback`.
+/// The order above holds between system calls, which is what a killed process needs. It is not
+/// enforced against a power loss between flushes: the kernel may then persist an L2 entry before
+/// the refcount it depends on (QEMU flushes between such dependent updates; Shear does not yet),
+/// an error `qemu-img check -r all` repairs.
 ///
 /// ## Threads
 /// One read-write lock. Reads, block status and writes whose clusters are all allocated already run
 /// under the read lock, concurrently; anything that changes metadata (allocating writes,
 /// write-zeroes, discard) runs under the write lock. Close takes the write lock.
 public final class Qcow2Node implements BlockNode {
-    /// Block status looks at most this many L2 tables' worth of clusters per call.
-    private static final int STATUS_MAX_TABLES = 64;
+    /// Block status looks at most at this many clusters per call (32 GiB with 64 KiB clusters).
+    private static final long STATUS_MAX_CLUSTERS = 1 << 19;
 
     private final HostFile host;
     private final Qcow2Header header;
@@ -107,11 +115,16 @@ public final class Qcow2Node implements BlockNode {
             }
             ClusterMap map = ClusterMap.load(host, h, cache.l2Tables());
             Refcounts rc = writable ? Refcounts.load(host, h, cache.refcountBlocks()) : null;
+            if (rc != null) {
+                rc.checkInUse(0, h.clusterSize(), "the header");
+                rc.checkInUse(h.refcountTableOffset(), h.refcountTableClusters() << h.clusterBits(), "the refcount table");
+                rc.checkInUse(h.l1TableOffset(), h.l1Size() * 8, "the L1 table");
+            }
             if (h.hasBacking()) {
                 backing = BackingChain.open(host.path(), h, cache, depth);
             }
             if (writable && h.autoclearFeatures() != 0) {
-                // the spec: a writer that does not maintain an auto-clear feature (bitmaps) clears its bit first
+                // the spec: a writer that does not maintain an auto-clear feature clears its bit first
                 host.write(Qcow2Header.OFF_AUTOCLEAR, ByteBuffer.allocate(8));
             }
             return new Qcow2Node(host, h, map, rc, backing);
@@ -125,6 +138,11 @@ public final class Qcow2Node implements BlockNode {
         if (h.version() == 2) {
             throw new Qcow2FormatException(file, "is a version 2 (compat=0.10) image, which Shear opens read-only; "
                     + "upgrade it with 'qemu-img amend -o compat=1.1'");
+        }
+        if ((h.autoclearFeatures() & Qcow2Header.AUTOCLEAR_BITMAPS) != 0) {
+            throw new Qcow2FormatException(file, "has persistent dirty bitmaps (autoclear feature 'bitmaps'), which "
+                    + "Shear does not keep up to date, so it opens the image read-only rather than invalidate them; "
+                    + "remove them with 'qemu-img bitmap --remove' to write to it");
         }
         if (h.nbSnapshots() > 0) {
             throw new Qcow2FormatException(file, "has " + h.nbSnapshots() + " internal snapshot(s) (header field "
@@ -287,7 +305,7 @@ public final class Qcow2Node implements BlockNode {
         lock.readLock().lock();
         try {
             Requests.checkOpen(closed, this);
-            long cap = (long) STATUS_MAX_TABLES << (2 * header.clusterBits() - 3);
+            long cap = STATUS_MAX_CLUSTERS << header.clusterBits();
             long end = offset + Math.min(length, cap);
             Extent e = map.extent(offset, end, backing != null, false);
             return new BlockStatus(e.state(), offset, e.length());

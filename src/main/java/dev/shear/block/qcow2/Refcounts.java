@@ -98,6 +98,17 @@ final class Refcounts {
         return width.get(blocks.get(table[(int) t]), (int) (cluster & ((1L << blockBits) - 1)));
     }
 
+    /// Fails unless every cluster of `[offset, offset+length)` has a refcount: metadata the image
+    /// uses must never look free, or allocation would overwrite it.
+    void checkInUse(long offset, long length, String what) throws IOException {
+        for (long c = offset >>> clusterBits; c <= (offset + Math.max(1, length) - 1) >>> clusterBits; c++) {
+            if (get(c) == 0) {
+                throw new Qcow2FormatException(host.path(), what + " at offset " + offset + " has refcount 0 in "
+                        + "cluster " + (c << clusterBits) + "; repair the image with 'qemu-img check -r all'");
+            }
+        }
+    }
+
     /// `n` free clusters, the lowest first (possibly several runs), with their refcounts set to 1.
     List<HostRun> allocate(long n) throws IOException {
         while (true) {
@@ -265,21 +276,36 @@ final class Refcounts {
             check(e.getKey(), e.getValue(), delta);
         }
         for (Map.Entry<Long, List<HostRun>> e : byBlock.entrySet()) {
-            long offset = table[e.getKey().intValue()];
-            byte[] b = blocks.copyOf(offset);
-            int lo = Integer.MAX_VALUE;
-            int hi = -1;
-            for (HostRun r : e.getValue()) {
-                for (long c = r.cluster(); c < r.end(); c++) {
-                    int idx = (int) (c & ((1L << blockBits) - 1));
-                    width.set(b, idx, width.get(b, idx) + delta);
-                    lo = Math.min(lo, idx);
-                    hi = Math.max(hi, idx);
-                }
-            }
-            int from = width.firstByte(lo);
+            updateBlock(table[e.getKey().intValue()], e.getValue(), delta);
+        }
+    }
+
+    /// Changes the cached block at `offset` in place and writes the changed byte range; a failed
+    /// write undoes the change.
+    private void updateBlock(long offset, List<HostRun> runs, int delta) throws IOException {
+        byte[] b = blocks.get(offset);
+        int lo = Integer.MAX_VALUE;
+        int hi = -1;
+        for (HostRun r : runs) {
+            lo = Math.min(lo, (int) (r.cluster() & ((1L << blockBits) - 1)));
+            hi = Math.max(hi, (int) ((r.end() - 1) & ((1L << blockBits) - 1)));
+            addAll(b, r, delta);
+        }
+        int from = width.firstByte(lo);
+        try {
             host.write(offset + from, ByteBuffer.wrap(b, from, width.endByte(hi) - from));
-            blocks.put(offset, b);
+        } catch (IOException | RuntimeException e) {
+            for (HostRun r : runs) {
+                addAll(b, r, -delta);
+            }
+            throw e;
+        }
+    }
+
+    private void addAll(byte[] block, HostRun r, int delta) {
+        for (long c = r.cluster(); c < r.end(); c++) {
+            int idx = (int) (c & ((1L << blockBits) - 1));
+            width.set(block, idx, width.get(block, idx) + delta);
         }
     }
 

@@ -11,10 +11,10 @@ import java.util.Map;
 /// A bounded least-recently-used cache of one-cluster metadata tables (L2 tables, refcount blocks),
 /// keyed by their host offset.
 ///
-/// Tables in the cache are never modified: a writer copies a table ([#copyOf]), changes the copy,
-/// writes it through to the file and only then [#put]s it, so the cache always equals the file and a
-/// failed write leaves both as they were. Thread-safe: every method holds the cache's monitor
-/// (misses read the file while holding it).
+/// The cache always equals the file: a writer, holding the node's write lock (so no reader looks),
+/// changes a cached table in place, writes the changed range through at once and puts the old
+/// entries back if that write fails; a new table is written before it is [#put]. Thread-safe: every
+/// method holds the cache's monitor (misses read the file while holding it).
 final class TableCache {
     private static final VarHandle BE_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
@@ -23,8 +23,6 @@ final class TableCache {
     private final int capacity;
     /// host offset → table; guarded by `this`; access-ordered, evicts beyond `capacity`.
     private final LinkedHashMap<Long, byte[]> tables;
-    /// Tables read from the file (misses); guarded by `this`.
-    private long loads;
 
     TableCache(HostFile host, int clusterSize, int capacity) {
         this.host = host;
@@ -38,13 +36,13 @@ final class TableCache {
         };
     }
 
-    /// The table at host offset `offset`, read from the file on a miss. Callers must not modify it.
+    /// The table at host offset `offset`, read from the file on a miss. Only a holder of the node's
+    /// write lock may change it, as the class comment says.
     synchronized byte[] get(long offset) throws IOException {
         byte[] t = tables.get(offset);
         if (t == null) {
             t = new byte[clusterSize];
             host.read(offset, ByteBuffer.wrap(t));
-            loads++;
             tables.put(offset, t);
         }
         return t;
@@ -62,19 +60,6 @@ final class TableCache {
 
     synchronized int size() {
         return tables.size();
-    }
-
-    synchronized long loads() {
-        return loads;
-    }
-
-    int capacity() {
-        return capacity;
-    }
-
-    /// A modifiable copy of the table at `offset`.
-    byte[] copyOf(long offset) throws IOException {
-        return get(offset).clone();
     }
 
     /// Big-endian 64-bit entry `index` of a table.

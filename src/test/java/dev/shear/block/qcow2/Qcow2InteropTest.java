@@ -105,6 +105,34 @@ class Qcow2InteropTest {
         QemuTools.io(image, true, "read -P 0x7c 333 1000", "read -P 0x6b 1000k 2M", "read -P 0 3M 1M");
     }
 
+    @ParameterizedTest(name = "{0}-byte clusters, refcount_bits={1}, {2} MiB written")
+    @CsvSource({"512, 16, 12, true", "4096, 16, 40, false", "512, 64, 5, true"})
+    void refcountBlocksAndTheRefcountTableGrowWithTheFile(int clusterSize, int refcountBits, int mib,
+                                                          boolean tableMoves) throws IOException {
+        Path image = dir.resolve("grow.qcow2");
+        QemuTools.createImage(image, "64M", "-o", "cluster_size=" + clusterSize + ",refcount_bits=" + refcountBits);
+        long tableBefore = ByteBuffer.wrap(Files.readAllBytes(image)).getLong(48);
+        try (Qcow2Node n = Qcow2Node.open(image, true)) {
+            for (int i = 0; i < mib; i++) {
+                n.write((long) i * M, filled(M, i + 1));
+            }
+        }
+        ByteBuffer after = ByteBuffer.wrap(Files.readAllBytes(image));
+        long tableAt = after.getLong(48);
+        int entries = after.getInt(56) * clusterSize / 8;
+        long blocks = 0;
+        for (int i = 0; i < entries; i++) {
+            blocks += after.getLong((int) tableAt + i * 8) != 0 ? 1 : 0;
+        }
+        long bytesPerBlock = clusterSize * 8L / refcountBits * clusterSize;
+        assertThat(blocks).as("refcount blocks were added").isGreaterThan(1);
+        assertThat(blocks * bytesPerBlock).as("the blocks describe the whole file").isGreaterThanOrEqualTo(Files.size(image));
+        assertThat(tableAt != tableBefore).as("the refcount table moved to a bigger place").isEqualTo(tableMoves);
+        QemuTools.check(image).assertClean("after growth");
+        QemuTools.io(image, true, "read -P 1 0 1M", "read -P " + mib + " " + (mib - 1) + "M 1M",
+                "read -P 0 " + mib + "M " + (64 - mib) + "M");
+    }
+
     @Test
     void qemuIoReadsWhatShearWrote() throws IOException {
         Path image = dir.resolve("s.qcow2");

@@ -1,0 +1,10 @@
+package dev.shear.nbd;
+
+/// The client broke a rule the server cannot recover from (a wrong magic number, unknown client
+/// flags, an export name that does not exist with `NBD_OPT_EXPORT_NAME`, a payload too large to
+/// skip): the connection logs the message once and closes.
+final class ProtocolViolation extends Exception {
+    ProtocolViolation(String message) {
+        super(message);
+    }
+}
