@@ -47,8 +47,18 @@ public final class GuestBackup {
     /// @param fleece  the fleecing image (same size), or null for a backup without fleecing
     /// @param tracker the disk's dirty-bitmap tracker when it has one, else null; it must be the
     ///                seat's current delegate
+    /// @param sync    this disk's sync mode, or null for the options' (an incremental backup copies
+    ///                some disks by bitmap and others in full when their bitmap cannot be trusted)
     public record Disk(String name, DrainableNode seat, BlockNode target, BlockNode fleece,
-                       DirtyTrackingNode tracker) {
+                       DirtyTrackingNode tracker, SyncMode sync) {
+        /// A disk using the backup's sync mode.
+        public Disk(String name, DrainableNode seat, BlockNode target, BlockNode fleece, DirtyTrackingNode tracker) {
+            this(name, seat, target, fleece, tracker, null);
+        }
+
+        SyncMode syncOr(SyncMode fallback) {
+            return sync != null ? sync : fallback;
+        }
     }
 
     /// How the whole backup ended: the overall state and each job's.
@@ -96,7 +106,7 @@ public final class GuestBackup {
         List<String> warnings = new ArrayList<>();
         for (Disk d : disks) {
             boolean fleecing = d.fleece() != null;
-            options.checkApplicable(d.tracker() != null, fleecing);
+            options.withSync(d.syncOr(options.sync()), options.bitmapMode()).checkApplicable(d.tracker() != null, fleecing);
             if (d.tracker() != null && d.seat().delegate() != d.tracker()) {
                 throw new IllegalArgumentException("disk " + d.name() + ": the dirty-bitmap tracker is not in its I/O path");
             }
@@ -111,7 +121,7 @@ public final class GuestBackup {
                 }
                 jobMin = Math.max(jobMin, cbwCluster);
             }
-            int jobCluster = BlockCopy.validate(live, d.target(), jobCopyOptions(options, jobMin, fleecing), warnings);
+            int jobCluster = BlockCopy.validate(live, d.target(), jobCopyOptions(options, d, jobMin, fleecing), warnings);
             if (!fleecing) {
                 cbwCluster = jobCluster;
             }
@@ -120,8 +130,8 @@ public final class GuestBackup {
         return new GuestBackup(id, plans, options, events, warnings);
     }
 
-    private static CopyOptions jobCopyOptions(BackupOptions o, long minCluster, boolean fleecing) {
-        return new CopyOptions(minCluster, o.perf().maxChunk(), o.sync() == SyncMode.TOP,
+    private static CopyOptions jobCopyOptions(BackupOptions o, Disk d, long minCluster, boolean fleecing) {
+        return new CopyOptions(minCluster, o.perf().maxChunk(), d.syncOr(o.sync()) == SyncMode.TOP,
                 fleecing && o.discardSource(), o.speed(), CopyOptions.DEFAULT_MEMORY_BUDGET);
     }
 
@@ -181,24 +191,26 @@ public final class GuestBackup {
     private Running insert(Plan p) {
         Disk d = p.disk();
         BlockNode live = d.seat().delegate();
+        SyncMode sync = d.syncOr(options.sync());
         ClusterBitmap frozen = null;
         ClusterBitmap initial = null;
         if (options.usesBitmap()) {
             ClusterBitmap bitmap = d.tracker().bitmap();
             frozen = bitmap.copy();
             bitmap.clear();                 // from now on it collects writes after the point in time
-            if (options.sync().usesBitmap()) {
+            if (sync.usesBitmap()) {
                 initial = new ClusterBitmap(live.size(), p.jobCluster());
                 initial.merge(frozen);
             }
         }
         boolean fleecing = d.fleece() != null;
         String jobId = id + "-" + d.name();
-        CopyOptions jobOptions = jobCopyOptions(options, p.jobCluster(), fleecing);
+        CopyOptions jobOptions = jobCopyOptions(options, d, p.jobCluster(), fleecing);
         if (!fleecing) {
             BlockCopy shared = BlockCopy.create(live, d.target(), jobOptions, initial);
             CbwFilter cbw = new CbwFilter(shared, options.onCbwError(), options.cbwTimeoutSeconds());
-            BackupJob job = new BackupJob(jobId, d.name(), shared, cbw, null, options, events);
+            BackupJob job = new BackupJob(jobId, d.name(), shared, cbw, null, options.withSync(sync, options.bitmapMode()),
+                    events);
             return new Running(d, live, cbw, null, job, frozen);
         }
         BlockCopy toFleece = BlockCopy.create(live, d.fleece(),
@@ -209,7 +221,8 @@ public final class GuestBackup {
         CbwFilter cbw = new CbwFilter(toFleece, options.onCbwError(), options.cbwTimeoutSeconds());
         SnapshotAccessNode snapshot = new SnapshotAccessNode(cbw);
         BlockCopy toTarget = BlockCopy.create(snapshot, d.target(), jobOptions, initial);
-        BackupJob job = new BackupJob(jobId, d.name(), toTarget, cbw, d.fleece(), options, events);
+        BackupJob job = new BackupJob(jobId, d.name(), toTarget, cbw, d.fleece(),
+                options.withSync(sync, options.bitmapMode()), events);
         return new Running(d, live, cbw, snapshot, job, frozen);
     }
 

@@ -50,7 +50,7 @@ import java.util.stream.Collectors;
 ///
 /// Writes are atomic ([AtomicFiles#write]); [#replace] refuses to overwrite a file it cannot read.
 /// Callers hold the lock that guards the file.
-final class ConfigFiles {
+public final class ConfigFiles {
     /// The schema version this Shear reads and writes.
     static final int SCHEMA = 1;
 
@@ -119,7 +119,7 @@ final class ConfigFiles {
     ///
     /// @throws NoSuchFileException when it does not exist
     /// @throws ConfigException     when it exists but cannot be used
-    static <T> T read(Path file, Class<T> type) throws IOException {
+    public static <T> T read(Path file, Class<T> type) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
         if (bytes.length == 0) {
             throw new ConfigException(file, "the file is empty");
@@ -144,7 +144,7 @@ final class ConfigFiles {
     }
 
     /// Like [#read], but empty when the file does not exist.
-    static <T> Optional<T> readIfExists(Path file, Class<T> type) throws IOException {
+    public static <T> Optional<T> readIfExists(Path file, Class<T> type) throws IOException {
         try {
             return Optional.of(read(file, type));
         } catch (NoSuchFileException e) {
@@ -153,7 +153,7 @@ final class ConfigFiles {
     }
 
     /// Writes a new file; fails with [FileAlreadyExistsException] when there is one.
-    static void create(Path file, Object value) throws IOException {
+    public static void create(Path file, Object value) throws IOException {
         if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             throw new FileAlreadyExistsException(file.toString(), null, "already exists");
         }
@@ -162,7 +162,7 @@ final class ConfigFiles {
 
     /// Replaces `file` (or creates it) with `value`, after checking that the file there now is a
     /// readable `type`: a corrupt file is never overwritten.
-    static <T> void replace(Path file, T value, Class<T> type) throws IOException {
+    public static <T> void replace(Path file, T value, Class<T> type) throws IOException {
         try {
             readIfExists(file, type);
         } catch (ConfigException e) {
@@ -173,7 +173,7 @@ final class ConfigFiles {
     }
 
     /// The bytes written for `value`: `schema` first, then its fields, indented, newline at the end.
-    static byte[] serialize(Object value) throws IOException {
+    public static byte[] serialize(Object value) throws IOException {
         ObjectNode out = MAPPER.createObjectNode();
         out.put("schema", SCHEMA);
         out.setAll((ObjectNode) MAPPER.valueToTree(value));

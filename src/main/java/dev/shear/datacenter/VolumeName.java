@@ -84,7 +84,7 @@ public record VolumeName(int vmid, VolumeKind kind, int index, ImageFormat forma
     }
 
     /// Throws unless `vmid` is a valid guest id.
-    static void checkVmid(long vmid) {
+    public static void checkVmid(long vmid) {
         if (vmid < MIN_VMID || vmid > MAX_VMID) {
             throw new IllegalArgumentException("guest id " + vmid + " is outside " + MIN_VMID + "…" + MAX_VMID);
         }
