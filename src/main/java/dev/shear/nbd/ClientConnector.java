@@ -37,7 +37,7 @@ final class ClientConnector {
         boolean ok = false;
         try {
             WireReader in = new WireReader(ch);
-            RemoteExport export = handshake(uri, target, ch, in, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            RemoteExport export = handshake(uri, target, ch, in, deadline, timeout);
             String description = "NBD export '" + export.name() + "' at " + uri;
             NbdClientNode node = new NbdClientNode(uri, export, new ClientConnection(ch, in, export, description),
                     description);
@@ -76,13 +76,14 @@ final class ClientConnector {
         }
     }
 
-    /// Runs the handshake; a watchdog closes the socket if it takes longer than `timeout`.
+    /// Runs the handshake; a watchdog closes the socket if it is not done by `deadline` (a
+    /// [System#nanoTime()], `timeout` after the start).
     private static RemoteExport handshake(String uri, NbdUri.Target target, SocketChannel ch, WireReader in,
-            Duration timeout) throws IOException {
+            long deadline, Duration timeout) throws IOException {
         AtomicInteger state = new AtomicInteger(RUNNING);
         Thread watchdog = Thread.ofVirtual().name("nbd-client handshake watchdog " + uri).start(() -> {
             try {
-                Thread.sleep(timeout);
+                Thread.sleep(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             } catch (InterruptedException finished) {
                 return;
             }
@@ -100,7 +101,7 @@ final class ClientConnector {
         } catch (IOException e) {
             if (state.get() == TIMED_OUT) {
                 throw new IOException("cannot use " + uri + ": the server did not complete the NBD handshake within "
-                        + timeout.toMillis() + " ms", e);
+                        + timeout.toMillis() + " ms of connecting", e);
             }
             state.set(DONE);
             abort(h, uri);
