@@ -42,7 +42,7 @@ final class ClientHandshake {
     RemoteExport run(String name) throws IOException {
         boolean noZeroes = greeting();
         boolean structured = !option(OPT_STRUCTURED_REPLY, new byte[0]).isError();
-        int contextId = structured ? allocationContext(name) : 0;
+        int contextId = structured ? allocationContext(name) : RemoteExport.NO_CONTEXT;
         Optional<RemoteExport> go = go(name, structured, contextId);
         return go.isPresent() ? go.get() : exportName(name, noZeroes, structured, contextId);
     }
@@ -74,18 +74,19 @@ final class ClientHandshake {
         return noZeroes;
     }
 
-    /// Selects `base:allocation`; its id, or 0 when the server offers no such context.
+    /// Selects `base:allocation`; its id (QEMU numbers it 0), or [RemoteExport#NO_CONTEXT] when
+    /// the server offers no such context.
     private int allocationContext(String name) throws IOException {
         byte[] n = name.getBytes(StandardCharsets.UTF_8);
         byte[] q = BASE_ALLOCATION.getBytes(StandardCharsets.UTF_8);
         byte[] data = ByteBuffer.allocate(12 + n.length + q.length).putInt(n.length).put(n).putInt(1)
                 .putInt(q.length).put(q).array();
         send(OPT_SET_META_CONTEXT, data);
-        int id = 0;
+        int id = RemoteExport.NO_CONTEXT;
         while (true) {
             OptionReply r = reply(OPT_SET_META_CONTEXT);
             if (r.type() == REP_ACK || r.isError()) {
-                return r.isError() ? 0 : id;
+                return r.isError() ? RemoteExport.NO_CONTEXT : id;
             }
             if (r.type() != REP_META_CONTEXT || r.data().length < 4) {
                 throw new IOException("the server answered NBD_OPT_SET_META_CONTEXT with " + replyName(r.type())

@@ -179,7 +179,7 @@ public final class NbdClientNode implements BlockNode {
     @Override
     public BlockStatus blockStatus(long offset, long length) throws IOException {
         check(offset, length);
-        if (length == 0 || export.allocationContextId() == 0) {
+        if (length == 0 || !export.hasAllocationContext()) {
             return new BlockStatus(BlockStatus.State.DATA, offset, length);
         }
         ClientRequest r = conn.submit(CMD_BLOCK_STATUS, 0, offset, Math.min(length, MAX_EFFECT), null, null);

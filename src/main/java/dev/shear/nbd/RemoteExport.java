@@ -13,13 +13,18 @@ import java.io.IOException;
 /// @param maxPayload          the largest READ or WRITE this client sends: the server's maximum,
 ///                            capped at [#PAYLOAD_CAP] and rounded down to a multiple of minBlock
 /// @param structured          structured replies were negotiated
-/// @param allocationContextId the id of `base:allocation`, or 0 when it was not selected
+/// @param allocationContextId the id of `base:allocation` (any 32-bit value; QEMU uses 0), or
+///                            [#NO_CONTEXT] when it was not selected
 record RemoteExport(String name, long size, int flags, int minBlock, int preferredBlock, int maxPayload,
         boolean structured, int allocationContextId) {
 
     /// The largest payload sent at once even to a server that accepts more (32 MiB: every server
     /// must accept that much, and it bounds the memory one request pins).
     static final int PAYLOAD_CAP = 32 << 20;
+
+    /// The context id meaning "`base:allocation` was not selected". Servers number contexts from
+    /// 0 or 1 upwards; none hands out 2^32 − 1 to a client that asked for one context.
+    static final int NO_CONTEXT = -1;
 
     /// Size constraints when the server sent none: the protocol's defaults.
     static final int DEFAULT_MIN_BLOCK = 1;
@@ -46,6 +51,10 @@ record RemoteExport(String name, long size, int flags, int minBlock, int preferr
 
     private static boolean powerOfTwo(long v) {
         return v > 0 && (v & (v - 1)) == 0;
+    }
+
+    boolean hasAllocationContext() {
+        return allocationContextId != NO_CONTEXT;
     }
 
     boolean readOnly() {

@@ -50,7 +50,7 @@ class NbdClientNodeContractTest extends BlockNodeContractTest {
         NbdClientNode n = (NbdClientNode) node(4L << 20);
         RemoteExport e = n.export();
         assertThat(e.structured()).isTrue();
-        assertThat(e.allocationContextId()).isPositive();
+        assertThat(e.hasAllocationContext()).isTrue();
         assertThat(e.maxPayload()).isEqualTo(NbdServer.Limits.DEFAULT.maxPayload());
         assertThat(n.clusterSize()).as("preferred block size = the memory node's chunk").isEqualTo(64 * 1024);
         assertThat(n.alignment()).isEqualTo(1);

@@ -262,52 +262,15 @@ class NbdClientNodeTest extends ServerTestBase {
 
     @Test
     void sixteenThreadsShareOneConnectionAndEveryByteLands() throws Exception {
-        int threads = 16;
-        int region = (int) (disk.size() / threads);
         try (NbdClientNode n = connect("disk")) {
-            List<CompletableFuture<byte[]>> results = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                long seed = 100 + t;
-                long base = (long) t * region;
-                results.add(CompletableFuture.supplyAsync(() -> exercise(n, base, region, seed),
-                        r -> Thread.ofVirtual().start(r)));
-            }
-            for (int t = 0; t < threads; t++) {
-                byte[] oracle = results.get(t).get(60, TimeUnit.SECONDS);
+            List<byte[]> oracles = ClientWorkload.concurrently(n, 16, 100);
+            int region = oracles.getFirst().length;
+            for (int t = 0; t < oracles.size(); t++) {
                 assertThat(disk.inner.read((long) t * region, region)).as("region of seed %d on the server", 100 + t)
-                        .isEqualTo(oracle);
+                        .isEqualTo(oracles.get(t));
             }
             assertThat(disk.maxActive.get()).as("requests of several threads ran at once").isGreaterThan(1);
         }
-    }
-
-    /// 150 random writes, write-zeroes and checked reads (1 byte to 160 KiB, so many are split)
-    /// inside `[base, base+size)`; returns what the region must hold.
-    private static byte[] exercise(NbdClientNode n, long base, int size, long seed) {
-        java.util.Random r = new java.util.Random(seed);
-        byte[] oracle = new byte[size];
-        try {
-            for (int op = 0; op < 150; op++) {
-                int off = r.nextInt(size);
-                int len = 1 + r.nextInt(Math.min(size - off, 160 * 1024));
-                switch (r.nextInt(5)) {
-                    case 0, 1 -> {
-                        byte[] d = pattern(len, r.nextLong());
-                        n.write(base + off, ByteBuffer.wrap(d), r.nextInt(4) == 0);
-                        System.arraycopy(d, 0, oracle, off, len);
-                    }
-                    case 2 -> {
-                        n.writeZeroes(base + off, len, r.nextBoolean());
-                        Arrays.fill(oracle, off, off + len, (byte) 0);
-                    }
-                    default -> assertThat(n.read(base + off, len)).as("seed %d op %d read %d+%d", seed, op, off, len)
-                            .isEqualTo(Arrays.copyOfRange(oracle, off, off + len));
-                }
-            }
-        } catch (IOException e) {
-            throw new AssertionError("seed " + seed + ": " + e.getMessage(), e);
-        }
-        return oracle;
     }
 
     private static byte[] filled(int length, int value) {
