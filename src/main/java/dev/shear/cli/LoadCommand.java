@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
 ///
 /// Exit codes: 0 when every request succeeded; 2 for a bad option value (one line on stderr,
 /// nothing sent to the server); 1 when the server cannot be used or requests failed.
-@Command(name = "load", mixinStandardHelpOptions = true,
+@Command(name = "load", mixinStandardHelpOptions = true, versionProvider = ShearCommand.VersionProvider.class,
         description = {"Runs a random read/write load against an NBD export and reports IOPS and latency.",
                 "Latencies count from when each request was due, so a stalled disk shows as latency."})
 public final class LoadCommand implements Callable<Integer> {
