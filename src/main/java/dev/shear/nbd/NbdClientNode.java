@@ -7,6 +7,7 @@ import dev.shear.block.BlockStatus;
 import dev.shear.block.Requests;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ReadOnlyBufferException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -116,6 +117,9 @@ public final class NbdClientNode implements BlockNode {
     public void read(long offset, ByteBuffer dst) throws IOException {
         int length = dst.remaining();
         check(offset, length);
+        if (dst.isReadOnly()) {
+            throw new ReadOnlyBufferException();
+        }
         ByteBuffer target = dst.slice(dst.position(), length);
         inPieces(offset, length, export.maxPayload(),
                 (at, rel, n) -> conn.submit(CMD_READ, 0, at, n, null, target.slice(rel, n)));

@@ -8,8 +8,8 @@ import dev.shear.block.NoSpaceException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
+import java.nio.ReadOnlyBufferException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
@@ -76,6 +76,9 @@ class NbdClientNodeTest extends ServerTestBase {
             byte[] got = new byte[50];
             buf.get(10, got);
             assertThat(got).isEqualTo(pattern(50, 4));
+            assertThatThrownBy(() -> n.read(0, ByteBuffer.allocate(10).asReadOnlyBuffer()))
+                    .isInstanceOf(ReadOnlyBufferException.class);
+            assertThat(n.read(100, 50)).as("the connection is unharmed").isEqualTo(pattern(50, 4));
             ByteBuffer src = ByteBuffer.wrap(pattern(70, 5)).position(20);
             n.write(2000, src, false);
             assertThat(src.hasRemaining()).isFalse();
@@ -146,10 +149,7 @@ class NbdClientNodeTest extends ServerTestBase {
 
     @Test
     void aClosedPortIsReportedWithTheUri() throws IOException {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = QemuNbd.freePort();
         String uri = "nbd://127.0.0.1:" + port + "/disk";
         assertThatThrownBy(() -> NbdClientNode.connect(uri)).isInstanceOf(IOException.class)
                 .hasMessageStartingWith("cannot connect to " + uri + " (127.0.0.1:" + port + "): ")

@@ -40,15 +40,19 @@ final class QemuNbd implements AutoCloseable {
 
     /// Serves `file` as export `name` on a free TCP port of 127.0.0.1.
     static QemuNbd tcp(Path file, Path dir, String name, String... extra) throws IOException {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = freePort();
         QemuNbd q = start(file, dir, name, List.of("--bind=127.0.0.1", "--port=" + port), extra,
                 NbdUri.tcp("127.0.0.1", port, name));
         int p = port;
         q.awaitReady(() -> connects(() -> SocketChannel.open(new InetSocketAddress("127.0.0.1", p))));
         return q;
+    }
+
+    /// A TCP port of 127.0.0.1 that was free a moment ago (nothing listens on it now).
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
     }
 
     private static QemuNbd start(Path file, Path dir, String name, List<String> where, String[] extra, String uri)
