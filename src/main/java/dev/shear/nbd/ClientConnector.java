@@ -92,23 +92,27 @@ final class ClientConnector {
             }
         });
         ClientHandshake h = new ClientHandshake(in, ch);
+        RemoteExport export;
         try {
-            RemoteExport export = h.run(target.exportName());
-            if (state.compareAndSet(RUNNING, DONE)) {
-                return export;
-            }
-            throw new IOException("timed out");
+            export = h.run(target.exportName());
         } catch (IOException e) {
-            if (state.get() == TIMED_OUT) {
-                throw new IOException("cannot use " + uri + ": the server did not complete the NBD handshake within "
-                        + timeout.toMillis() + " ms of connecting", e);
+            if (!state.compareAndSet(RUNNING, DONE)) {
+                throw timedOut(uri, timeout, e);
             }
-            state.set(DONE);
             abort(h, uri);
             throw new IOException("cannot use " + uri + ": " + e.getMessage(), e);
         } finally {
             watchdog.interrupt();
         }
+        if (!state.compareAndSet(RUNNING, DONE)) {
+            throw timedOut(uri, timeout, null);     // done, but the watchdog closed the socket at the deadline
+        }
+        return export;
+    }
+
+    private static IOException timedOut(String uri, Duration timeout, IOException cause) {
+        return new IOException("cannot use " + uri + ": the server did not complete the NBD handshake within "
+                + timeout.toMillis() + " ms of connecting", cause);
     }
 
     /// Tells the server the client is leaving (best effort: the socket may already be broken).
