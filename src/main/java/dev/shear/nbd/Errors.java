@@ -23,9 +23,11 @@ final class Errors {
         return switch (errno) {
             case NbdProtocol.EPERM -> "EPERM";
             case NbdProtocol.EIO -> "EIO";
+            case NbdProtocol.ENOMEM -> "ENOMEM";
             case NbdProtocol.EINVAL -> "EINVAL";
             case NbdProtocol.ENOSPC -> "ENOSPC";
             case NbdProtocol.EOVERFLOW -> "EOVERFLOW";
+            case NbdProtocol.ENOTSUP -> "ENOTSUP";
             case NbdProtocol.ESHUTDOWN -> "ESHUTDOWN";
             default -> "errno " + errno;
         };

@@ -10,6 +10,10 @@ final class NbdProtocol {
     static final long NBDMAGIC = 0x4e42444d41474943L;
     static final long IHAVEOPT = 0x49484156454F5054L;
     static final long OPTION_REPLY_MAGIC = 0x3e889045565a9L;
+    /// What an oldstyle server sends where a newstyle one sends [#IHAVEOPT].
+    static final long OLDSTYLE_MAGIC = 0x00420281861253L;
+    /// The IANA-assigned TCP port, used when a URI names none.
+    static final int DEFAULT_PORT = 10809;
 
     static final int FLAG_FIXED_NEWSTYLE = 1;
     static final int FLAG_NO_ZEROES = 1 << 1;
@@ -45,9 +49,14 @@ final class NbdProtocol {
     static final int REP_ERR_UNSUP = 0x8000_0001;
     static final int REP_ERR_POLICY = 0x8000_0002;
     static final int REP_ERR_INVALID = 0x8000_0003;
+    static final int REP_ERR_PLATFORM = 0x8000_0004;
+    static final int REP_ERR_TLS_REQD = 0x8000_0005;
     static final int REP_ERR_UNKNOWN = 0x8000_0006;
     static final int REP_ERR_SHUTDOWN = 0x8000_0007;
+    static final int REP_ERR_BLOCK_SIZE_REQD = 0x8000_0008;
     static final int REP_ERR_TOO_BIG = 0x8000_0009;
+    /// Option reply types with this bit set are errors.
+    static final int REP_FLAG_ERROR = 0x8000_0000;
 
     static final int INFO_EXPORT = 0;
     static final int INFO_NAME = 1;
@@ -85,6 +94,8 @@ final class NbdProtocol {
     static final int REPLY_TYPE_BLOCK_STATUS = 5;
     static final int REPLY_TYPE_ERROR = (1 << 15) + 1;
     static final int REPLY_TYPE_ERROR_OFFSET = (1 << 15) + 2;
+    /// Chunk types with this bit set are errors (known or not).
+    static final int REPLY_TYPE_FLAG_ERROR = 1 << 15;
 
     /// `base:allocation` flags.
     static final int STATE_HOLE = 1;
@@ -95,9 +106,11 @@ final class NbdProtocol {
     // ---- errors -------------------------------------------------------------------------------
     static final int EPERM = 1;
     static final int EIO = 5;
+    static final int ENOMEM = 12;
     static final int EINVAL = 22;
     static final int ENOSPC = 28;
     static final int EOVERFLOW = 75;
+    static final int ENOTSUP = 95;
     static final int ESHUTDOWN = 108;
 
     /// Strings (names, descriptions, messages) may be at most this many bytes of UTF-8.
@@ -131,6 +144,26 @@ final class NbdProtocol {
             case OPT_LIST_META_CONTEXT -> "NBD_OPT_LIST_META_CONTEXT";
             case OPT_SET_META_CONTEXT -> "NBD_OPT_SET_META_CONTEXT";
             default -> "option " + Integer.toUnsignedString(option);
+        };
+    }
+
+    /// A human-readable name of an option reply type, for error messages.
+    static String replyName(int type) {
+        return switch (type) {
+            case REP_ACK -> "NBD_REP_ACK";
+            case REP_SERVER -> "NBD_REP_SERVER";
+            case REP_INFO -> "NBD_REP_INFO";
+            case REP_META_CONTEXT -> "NBD_REP_META_CONTEXT";
+            case REP_ERR_UNSUP -> "NBD_REP_ERR_UNSUP";
+            case REP_ERR_POLICY -> "NBD_REP_ERR_POLICY";
+            case REP_ERR_INVALID -> "NBD_REP_ERR_INVALID";
+            case REP_ERR_PLATFORM -> "NBD_REP_ERR_PLATFORM";
+            case REP_ERR_TLS_REQD -> "NBD_REP_ERR_TLS_REQD";
+            case REP_ERR_UNKNOWN -> "NBD_REP_ERR_UNKNOWN";
+            case REP_ERR_SHUTDOWN -> "NBD_REP_ERR_SHUTDOWN";
+            case REP_ERR_BLOCK_SIZE_REQD -> "NBD_REP_ERR_BLOCK_SIZE_REQD";
+            case REP_ERR_TOO_BIG -> "NBD_REP_ERR_TOO_BIG";
+            default -> "reply type 0x" + Integer.toHexString(type);
         };
     }
 }
