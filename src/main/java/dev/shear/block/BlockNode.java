@@ -70,7 +70,8 @@ public interface BlockNode extends AutoCloseable {
     BlockStatus blockStatus(long offset, long length) throws IOException;
 
     /// Bytes of storage the node occupies now (size on disk for a file, held chunks in memory);
-    /// what "the fleecing image's size on disk" means in progress reports.
+    /// what "the fleecing image's size on disk" means in progress reports. -1 when unknown (an
+    /// NBD export): callers show "unknown", never a negative size.
     long allocatedBytes() throws IOException;
 
     /// Flushes and releases the node. Idempotent.

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         versionProvider = ShearCommand.VersionProvider.class,
         description = {"Live VM-disk backups with copy-before-write and fleecing.",
                 "Run without arguments to open the desktop app."},
-        subcommands = {dev.shear.cli.bench.BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {LoadCommand.class, dev.shear.cli.bench.BenchCommand.class, CommandLine.HelpCommand.class})
 public final class ShearCommand implements Runnable {
 
     @CommandLine.Spec
