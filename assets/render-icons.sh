@@ -5,8 +5,9 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 command -v rsvg-convert >/dev/null || { echo "render-icons: rsvg-convert missing (apt-get install librsvg2-bin)" >&2; exit 2; }
 mkdir -p "$here/icons"
-for size in 16 24 32 48 64 128 256 512; do
+sizes=(16 24 32 48 64 128 256 512)
+for size in "${sizes[@]}"; do
   rsvg-convert --width "$size" --height "$size" --format png \
     --output "$here/icons/shear-$size.png" "$here/shear.svg"
 done
-echo "render-icons: wrote $(ls "$here"/icons/shear-*.png | wc -l) PNGs to $here/icons"
+echo "render-icons: wrote ${#sizes[@]} PNGs to $here/icons"

@@ -45,7 +45,7 @@ java_major() { "$1/bin/java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\
 find_jdk() {
   local c v
   for c in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
-    [ -n "$c" ] && [ -x "$c/bin/jlink" ] && [ -x "$c/bin/jpackage" ] || continue
+    if [ -z "$c" ] || [ ! -x "$c/bin/jlink" ] || [ ! -x "$c/bin/jpackage" ]; then continue; fi
     v="$(java_major "$c")"
     if [ -n "$v" ] && [ "$v" -ge 25 ]; then echo "$c"; return 0; fi
   done

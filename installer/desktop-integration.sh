@@ -18,7 +18,7 @@
 set -eu
 
 usage() { echo "usage: desktop-integration.sh install|remove [ROOT]" >&2; exit 2; }
-[ $# -ge 1 ] && [ $# -le 2 ] || usage
+[ $# -eq 1 ] || [ $# -eq 2 ] || usage
 action=$1
 root=${2:-}
 

@@ -80,6 +80,7 @@ check_gui_window() {
   command -v xvfb-run >/dev/null || fail "xvfb-run is missing (apt-get install xvfb xauth)"
   command -v import >/dev/null || fail "ImageMagick's import is missing (apt-get install imagemagick)"
   local shot="$scratch/gui.png" log="$scratch/gui.log"
+  # shellcheck disable=SC2016 # the inner script gets its values as arguments
   if ! SHEAR_ROOT="$scratch/dc" XDG_DATA_HOME="$scratch/data" \
       xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
         shear=$1 shot=$2 log=$3
