@@ -23,7 +23,19 @@ main_class=dev.shear.Launcher
 # JDK modules jdeps cannot see: JavaFX (its modules come from the -linux jars) and javafx.swing
 # (SwingFXUtils for PNG snapshots). Everything else the code needs, jdeps finds.
 extra_modules=javafx.controls,javafx.swing
-java_options="--enable-native-access=ALL-UNNAMED,javafx.graphics"
+java_options=(
+  # Shear's FFM calls (class path) and JavaFX's System.load of its native libraries
+  '--enable-native-access=ALL-UNNAMED,javafx.graphics'
+  # ControlsFX (on the class path) uses JavaFX internals, which are closed here because JavaFX is
+  # in the runtime as named modules (with ./shear all is on the class path and nothing is closed):
+  # statically (jdeps) the first three, by reflection the last two. Without the first, e.g.
+  # TextFields.bindAutoCompletion fails with IllegalAccessError.
+  --add-exports=javafx.base/com.sun.javafx.event=ALL-UNNAMED
+  --add-exports=javafx.controls/com.sun.javafx.scene.control=ALL-UNNAMED
+  --add-exports=javafx.controls/com.sun.javafx.scene.control.behavior=ALL-UNNAMED
+  --add-opens=javafx.controls/javafx.scene.control.skin=ALL-UNNAMED
+  --add-opens=javafx.graphics/javafx.scene=ALL-UNNAMED
+)
 description="Live VM-disk backups with copy-before-write and fleecing"
 vendor="Shear project"
 maintainer_email="shear@example.invalid"
@@ -107,11 +119,13 @@ for size in "${icon_sizes[@]}"; do
   cp "$png" "$work/content/icons/"
 done
 cp "$project/assets/shear.svg" "$work/content/icons/"
+java_option_args=()
+for option in "${java_options[@]}"; do java_option_args+=(--java-options "$option"); done
 "$jdk/bin/jpackage" --type app-image --dest "$out" \
   --name "$app_name" --app-version "$version" --vendor "$vendor" --description "$description" \
   --runtime-image "$work/runtime" \
   --input "$work/input" --main-jar shear.jar --main-class "$main_class" \
-  --java-options "$java_options" \
+  "${java_option_args[@]}" \
   --icon "$project/assets/icons/shear-256.png" \
   --app-content "$work/content/icons,$project/installer/desktop-integration.sh"
 "$out/$app_name/bin/$app_name" --version >/dev/null || fail "the app image's launcher does not start: $out/$app_name/bin/$app_name --version"

@@ -42,8 +42,9 @@ modules="$("$app/lib/runtime/bin/java" --list-modules)"
 for m in java.base javafx.controls javafx.swing; do
   grep -q "^$m@" <<<"$modules" || fail "the runtime lacks module $m"
 done
-grep -q -- '--enable-native-access=ALL-UNNAMED,javafx.graphics' "$app/lib/app/shear.cfg" ||
-  fail "the launcher's java options lack --enable-native-access (lib/app/shear.cfg)"
+for option in --enable-native-access=ALL-UNNAMED,javafx.graphics --add-exports=javafx.base/com.sun.javafx.event=ALL-UNNAMED; do
+  grep -qx -- "java-options=$option" "$app/lib/app/shear.cfg" || fail "the launcher's java options lack $option (lib/app/shear.cfg)"
+done
 grep -q 'desktop-integration.sh install' "$scratch/DEBIAN/postinst" || fail "postinst does not install the desktop integration"
 grep -q 'desktop-integration.sh remove' "$scratch/DEBIAN/prerm" || fail "prerm does not remove the desktop integration"
 ok "package $version: /opt/shear with launcher, runtime ($(tr '\n' ' ' <<<"$modules" | sed 's/@[^ ]*//g'))"
