@@ -3,14 +3,14 @@
 #   1. a trimmed Java runtime with jlink: the JDK's own modules (jdeps finds which) plus JavaFX's
 #      modules from the javafx-*-linux.jar files, whose native libraries go into the runtime's lib/;
 #   2. an app image with jpackage: target/installer/shear/ (launcher bin/shear, icons in lib/icons);
-#   3. a .deb with jpackage: target/installer/shear_<version>_amd64.deb. It installs to /opt/shear;
+#   3. a .deb with jpackage: target/installer/shear_<version>_<arch>.deb. It installs to /opt/shear;
 #      its postinst runs installer/desktop-integration.sh for /usr/bin/shear, the menu entry and icons.
 # The one documented command is `mvn -B -Ppackage -DskipTests package`, which runs this script after
 # `package`; run it directly after `mvn package` to repackage without Maven. See installer/README.md.
 #
 # Usage: installer/build-package.sh [--app-image-only]
 # Environment: JAVA_HOME (a JDK >= 25 with jlink and jpackage; else one is searched in /usr/lib/jvm),
-#   DPKG_DEB_COMPRESSOR_LEVEL (xz level of the .deb; default 1 here: 6 saves ~12 % for ~50 s more).
+#   DPKG_DEB_COMPRESSOR_LEVEL (xz level of the .deb; default 1 here: 6 saves 13 % for ~30 s more).
 set -euo pipefail
 
 project="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
@@ -20,8 +20,8 @@ work="$out/work"
 
 app_name=shear
 main_class=dev.shear.Launcher
-# JDK modules jdeps cannot see: JavaFX (its modules come from the -linux jars) and javafx.swing
-# (SwingFXUtils for PNG snapshots). Everything else the code needs, jdeps finds.
+# Modules always linked: JavaFX's controls and javafx.swing (SwingFXUtils for PNG snapshots), also
+# before any code uses them. jdeps adds the JDK modules the code and its libraries need.
 extra_modules=javafx.controls,javafx.swing
 java_options=(
   # Shear's FFM calls (class path) and JavaFX's System.load of its native libraries
@@ -151,7 +151,7 @@ export DPKG_DEB_COMPRESSOR_LEVEL="${DPKG_DEB_COMPRESSOR_LEVEL:-1}"
   --linux-package-deps libgtk-3-0 \
   --linux-shortcut --linux-menu-group "$menu_group" --linux-app-category admin \
   --linux-deb-maintainer "$maintainer_email"
-deb="$out/${app_name}_${version}_amd64.deb"
+deb="$out/${app_name}_${version}_$(dpkg --print-architecture).deb"
 [ -f "$deb" ] || fail "jpackage did not write $deb"
 rm -rf "$work"
 step "done: $deb ($(du -h "$deb" | cut -f1); installed $(dpkg-deb -f "$deb" Installed-Size) KiB)"
