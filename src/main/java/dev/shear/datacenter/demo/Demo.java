@@ -80,6 +80,7 @@ public final class Demo {
             c = c.withFormats(EnumSet.of(ImageFormat.RAW, ImageFormat.QCOW2), ImageFormat.RAW);
         }
         dc.storages().add(c);
-        progress.accept("added storage '" + id + "' (" + content + ") at " + path);
+        progress.accept("added storage '" + id + "' (content " + String.join(",", content.stream().map(Content::id).toList())
+                + ") at " + path);
     }
 }

@@ -1,0 +1,214 @@
+package dev.shear.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.shear.backup.BackupEvent;
+import dev.shear.backup.Perf;
+import dev.shear.control.BackupArgs;
+import dev.shear.control.ControlClient;
+import dev.shear.control.ControlException;
+import dev.shear.control.ControlProtocol;
+import dev.shear.control.EventJson;
+import dev.shear.copy.OnCbwError;
+import dev.shear.datacenter.Datacenter;
+import dev.shear.datacenter.run.GuestRuns;
+import dev.shear.datacenter.run.RunInfo;
+import dev.shear.datacenter.vzdump.BackupOutcome;
+import dev.shear.datacenter.vzdump.BackupRequest;
+import dev.shear.datacenter.vzdump.BackupRun;
+import dev.shear.datacenter.vzdump.BackupService;
+import dev.shear.datacenter.vzdump.FleecingOption;
+import dev.shear.util.Sizes;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/// `shear backup <vmid>… --storage ID …`: vzdump's options and words. A guest served by a running
+/// Shear process (`shear run`, the app) is backed up inside that process through its control
+/// socket; a stopped guest is opened here.
+@Command(name = "backup", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Back up guests (one after another) to a backup storage, like vzdump.",
+                "Running guests are backed up live through the process that serves them."})
+public final class BackupCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    OutputOption output;
+
+    @Parameters(paramLabel = "VMID", arity = "1..*", description = "the guests")
+    List<Integer> vmids;
+
+    @Option(names = "--storage", required = true, paramLabel = "ID", description = "backup storage (content backup)")
+    String storage;
+
+    @Option(names = "--mode", defaultValue = "full", paramLabel = "MODE",
+            description = "full (default) or incremental (only clusters changed since the last backup on the storage)")
+    String mode;
+
+    @Option(names = "--fleecing", paramLabel = "[enabled=]1,storage=ID",
+            description = "copy old data to fleecing images on a fast image storage, so guest writes never wait "
+                    + "for the backup target (default: enabled=0)")
+    String fleecing;
+
+    @Option(names = "--performance", paramLabel = "max-workers=N,max-chunk=SIZE,min-cluster-size=SIZE",
+            description = "parallel copy tasks (default 16), largest task (default 0 = unlimited), minimum cluster "
+                    + "size (0 or a power of two, default 0)")
+    String performance;
+
+    @Option(names = "--bwlimit", paramLabel = "KiB/s", defaultValue = "0",
+            description = "limit background copying, in KiB/s (default 0 = unlimited)")
+    long bwlimitKib;
+
+    @Option(names = "--discard-source", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
+            description = "free fleecing space as the backup advances (default: on with fleecing)")
+    Boolean discardSource;
+
+    @Option(names = "--on-cbw-error", paramLabel = "POLICY",
+            description = "break-guest-write or break-snapshot (default: break-snapshot with fleecing, "
+                    + "else break-guest-write)")
+    String onCbwError;
+
+    @Option(names = "--cbw-timeout", paramLabel = "S",
+            description = "seconds a copy-before-write may take (default: 45 with fleecing, else 0 = no limit)")
+    Long cbwTimeout;
+
+    @Override
+    public Integer call() throws Exception {
+        Datacenter dc = Cli.datacenter(spec);
+        List<BackupRequest> requests = new ArrayList<>();
+        for (int vmid : vmids) {
+            requests.add(request(vmid));
+        }
+        PrintWriter out = Cli.out(spec);
+        List<BackupOutcome> outcomes = new ArrayList<>();
+        boolean failed = false;
+        for (BackupRequest r : requests) {
+            ProgressView view = new ProgressView(output.json() ? new PrintWriter(java.io.Writer.nullWriter())
+                    : out, System.console() != null);
+            BackupOutcome o = runOne(dc, r, view);
+            view.finish();
+            outcomes.add(o);
+            failed |= !o.ok();
+            if (!output.json()) {
+                if (o.ok()) {
+                    out.println(String.format(Locale.ROOT, "backup of guest %d finished: %s (%s, %s copied in %.1f s)",
+                            r.vmid(), o.archive(), o.mode(), Sizes.format(o.bytes()), o.seconds()));
+                } else {
+                    Cli.err(spec).println("shear: error: backup of guest " + r.vmid() + " failed: " + o.error()
+                            + " (log: shear tasks log " + o.task() + ")");
+                }
+            }
+        }
+        if (output.json()) {
+            OutputOption.printJson(out, outcomes);
+        }
+        out.flush();
+        Cli.err(spec).flush();
+        return failed ? ExitCodes.TASK_FAILED : ExitCodes.OK;
+    }
+
+    private BackupRequest request(int vmid) {
+        boolean incremental = switch (mode) {
+            case "full" -> false;
+            case "incremental" -> true;
+            default -> throw new IllegalArgumentException("--mode must be full or incremental, not '" + mode + "'");
+        };
+        return new BackupRequest(vmid, storage, incremental,
+                fleecing == null ? FleecingOption.OFF : FleecingOption.parse(fleecing), perf(performance),
+                Math.multiplyExact(bwlimitKib, 1024L), discardSource,
+                onCbwError == null ? null : OnCbwError.parse(onCbwError), cbwTimeout);
+    }
+
+    /// Parses `max-workers=N,max-chunk=SIZE,min-cluster-size=SIZE`.
+    static Perf perf(String text) {
+        Perf d = Perf.defaults();
+        if (text == null || text.isBlank()) {
+            return d;
+        }
+        int workers = d.maxWorkers();
+        long chunk = d.maxChunk();
+        long min = d.minClusterSize();
+        for (String part : text.split(",")) {
+            String[] kv = part.split("=", 2);
+            if (kv.length != 2) {
+                throw new IllegalArgumentException("--performance '" + part + "' is not key=value");
+            }
+            switch (kv[0].trim()) {
+                case "max-workers" -> workers = parseInt(kv[1].trim(), "max-workers");
+                case "max-chunk" -> chunk = Sizes.parse(kv[1]);
+                case "min-cluster-size" -> min = Sizes.parse(kv[1]);
+                default -> throw new IllegalArgumentException("unknown --performance property '" + kv[0].trim()
+                        + "' (use max-workers, max-chunk, min-cluster-size)");
+            }
+        }
+        return new Perf(workers, chunk, min);
+    }
+
+    private static int parseInt(String v, String what) {
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(what + " must be a whole number, not '" + v + "'");
+        }
+    }
+
+    private BackupOutcome runOne(Datacenter dc, BackupRequest r, ProgressView view) throws Exception {
+        Optional<RunInfo> holder = new GuestRuns(dc.root()).holder(r.vmid());
+        if (holder.isPresent() && holder.get().isRunning() && !holder.get().controlSocket().isEmpty()) {
+            return remote(Path.of(holder.get().controlSocket()), r, view);
+        }
+        BackupRun run = new BackupService(dc).start(r, null, view);
+        Thread hook = Thread.ofPlatform().unstarted(run::cancel);
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return run.await();
+        } finally {
+            removeHook(hook);
+        }
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down already (Ctrl-C): the hook is running and cancels the backup
+            System.getLogger(BackupCommand.class.getName()).log(System.Logger.Level.DEBUG, "shutting down");
+        }
+    }
+
+    private static BackupOutcome remote(Path socket, BackupRequest r, ProgressView view) throws Exception {
+        Thread hook = Thread.ofPlatform().unstarted(() -> {
+            try {
+                ControlClient.call(socket, "cancel", Map.of(), e -> { });
+            } catch (Exception e) {
+                System.getLogger(BackupCommand.class.getName()).log(System.Logger.Level.WARNING,
+                        "could not cancel the backup: " + e.getMessage());
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            JsonNode result = ControlClient.call(socket, "backup", Map.of("args", BackupArgs.of(r)), n -> {
+                BackupEvent e = EventJson.fromJson(n);
+                if (e != null) {
+                    view.accept(e);
+                }
+            });
+            return ControlProtocol.mapper().treeToValue(result, BackupOutcome.class);
+        } catch (ControlException e) {
+            throw ControlProtocol.USAGE.equals(e.code()) ? new IllegalArgumentException(e.getMessage())
+                    : new UserError(ExitCodes.REFUSED, e.getMessage());
+        } finally {
+            removeHook(hook);
+        }
+    }
+}
