@@ -1,15 +1,25 @@
 package dev.shear;
 
+import dev.shear.app.ShearApp;
+import dev.shear.app.bench.ClusterMapBench;
 import dev.shear.cli.ShearCommand;
+import javafx.application.Application;
 
-/// Entry point of the `shear` command. With arguments it runs the CLI; without, the desktop app
-/// (once it exists, the CLI's help). Not a JavaFX `Application`, so a plain `java -cp` start works
-/// with JavaFX on the class path.
+/// Entry point of the `shear` command. With arguments it runs the CLI; without, the desktop app;
+/// `shear bench-ui` runs the cluster-map frame-time benchmark. Not a JavaFX `Application`, so a
+/// plain `java -cp` start works with JavaFX on the class path.
 public final class Launcher {
     private Launcher() {
     }
 
     public static void main(String[] args) {
+        if (args.length == 0) {
+            Application.launch(ShearApp.class, args);
+            return;
+        }
+        if (args[0].equals("bench-ui")) {
+            System.exit(ClusterMapBench.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
         System.exit(ShearCommand.execute(args));
     }
 }

@@ -1,0 +1,101 @@
+package dev.shear.app;
+
+import dev.shear.app.backup.BackupLauncher;
+import dev.shear.app.backup.LiveBackup;
+import dev.shear.app.common.DialogService;
+import dev.shear.app.common.Frames;
+import dev.shear.app.common.TaskExecutor;
+import dev.shear.app.guest.GuestHost;
+import dev.shear.app.guest.GuestLoads;
+import dev.shear.app.guest.GuestStates;
+import dev.shear.app.main.NavItem;
+import dev.shear.datacenter.Datacenter;
+import java.util.function.Consumer;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+
+/// What every view model of an open datacenter shares: the datacenter, the executor for engine
+/// calls, dialogs, the frame clock, the guests this app runs (and their load), and the backups it
+/// follows. Created once the datacenter is open; closed with the app.
+///
+/// `liveBackups` and `navigate` are UI-thread only; the rest is thread-safe.
+public final class AppContext implements AutoCloseable {
+    private final Datacenter dc;
+    private final TaskExecutor tasks;
+    private final DialogService dialogs;
+    private final Frames frames;
+    private final GuestHost host;
+    private final GuestStates states;
+    private final GuestLoads loads = new GuestLoads();
+    private final BackupLauncher launcher;
+    private final ObservableList<LiveBackup> liveBackups = FXCollections.observableArrayList();
+    private final Consumer<NavItem> navigate;
+
+    public AppContext(Datacenter dc, TaskExecutor tasks, DialogService dialogs, Frames frames, GuestHost host,
+                      Consumer<NavItem> navigate) {
+        this.dc = dc;
+        this.tasks = tasks;
+        this.dialogs = dialogs;
+        this.frames = frames;
+        this.host = host;
+        this.states = new GuestStates(dc.root(), host);
+        this.launcher = new BackupLauncher(dc, host, states);
+        this.navigate = navigate;
+    }
+
+    public Datacenter dc() {
+        return dc;
+    }
+
+    public TaskExecutor tasks() {
+        return tasks;
+    }
+
+    public DialogService dialogs() {
+        return dialogs;
+    }
+
+    public Frames frames() {
+        return frames;
+    }
+
+    public GuestHost host() {
+        return host;
+    }
+
+    public GuestStates states() {
+        return states;
+    }
+
+    public GuestLoads loads() {
+        return loads;
+    }
+
+    public BackupLauncher launcher() {
+        return launcher;
+    }
+
+    /// Backups started from this app (UI thread).
+    public ObservableList<LiveBackup> liveBackups() {
+        return liveBackups;
+    }
+
+    /// Shows another part of the app (UI thread).
+    public void navigate(NavItem item) {
+        navigate.accept(item);
+    }
+
+    /// True when a backup started here still runs for guest `vmid` (UI thread).
+    public boolean backupRunning(int vmid) {
+        return liveBackups.stream().anyMatch(b -> b.vmid() == vmid && !b.isFinished());
+    }
+
+    /// Stops loads, cancels running backups and stops the guests this app runs.
+    @Override
+    public void close() {
+        loads.close();
+        liveBackups.forEach(LiveBackup::cancel);
+        host.close();
+        tasks.close();
+    }
+}

@@ -1,0 +1,306 @@
+package dev.shear.app.backup;
+
+import dev.shear.app.common.DialogService;
+import dev.shear.backup.Perf;
+import dev.shear.copy.BlockCopy;
+import dev.shear.copy.OnCbwError;
+import dev.shear.datacenter.vzdump.BackupRequest;
+import dev.shear.datacenter.vzdump.FleecingOption;
+import dev.shear.app.common.ValidatedField;
+import dev.shear.util.Sizes;
+import java.util.List;
+import java.util.Set;
+import javafx.beans.binding.Bindings;
+import javafx.beans.binding.BooleanBinding;
+import javafx.beans.binding.StringBinding;
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.ReadOnlyBooleanWrapper;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.value.ObservableValue;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+
+/// The backup dialog's model: every vzdump option of one guest backup, with the defaults shown
+/// and each invalid value explained next to its field. Values are checked by the engine's own
+/// validation ([Perf], [BackupRequest]), so the dialog says exactly what `shear backup` would.
+///
+/// Single-threaded (UI thread or a test's); no engine calls (the storage choices come in).
+public final class BackupDialogViewModel implements DialogService.FormModel<BackupRequest> {
+    /// PVE's hint for the fleecing storage (BackupAdvancedOptions.js).
+    public static final String FLEECING_HINT = "Prefer a fast and local storage, ideally with support for discard "
+            + "and thin-provisioning or sparse files.";
+
+    /// full or incremental.
+    public enum Mode { FULL, INCREMENTAL }
+
+    /// An option left at its default, or forced on/off.
+    public enum Setting { DEFAULT, ON, OFF }
+
+    /// on-cbw-error: default or one of the policies.
+    public enum CbwPolicy { DEFAULT, BREAK_GUEST_WRITE, BREAK_SNAPSHOT }
+
+    private final int vmid;
+    private final String guestName;
+    private final ObservableList<StorageChoice> targets;
+    private final ObservableList<StorageChoice> fleecingStorages;
+    private final ObjectProperty<StorageChoice> target = new SimpleObjectProperty<>();
+    private final ObjectProperty<Mode> mode = new SimpleObjectProperty<>(Mode.FULL);
+    private final BooleanProperty fleecing = new SimpleBooleanProperty(false);
+    private final ObjectProperty<StorageChoice> fleecingStorage = new SimpleObjectProperty<>();
+    private final ValidatedField maxWorkers = new ValidatedField(Integer.toString(Perf.DEFAULT_MAX_WORKERS),
+            BackupDialogViewModel::checkWorkers);
+    private final ValidatedField maxChunk = new ValidatedField("0", t -> checkSize(t, "max-chunk",
+            v -> new Perf(Perf.DEFAULT_MAX_WORKERS, v, 0)));
+    private final ValidatedField minClusterSize = new ValidatedField("0", t -> checkSize(t, "min-cluster-size",
+            v -> new Perf(Perf.DEFAULT_MAX_WORKERS, 0, v)));
+    private final ValidatedField bwlimit = new ValidatedField("0", t -> checkSize(t, "bandwidth limit", v -> null));
+    private final ObjectProperty<Setting> discardSource = new SimpleObjectProperty<>(Setting.DEFAULT);
+    private final ObjectProperty<CbwPolicy> onCbwError = new SimpleObjectProperty<>(CbwPolicy.DEFAULT);
+    private final ValidatedField cbwTimeout = new ValidatedField("", BackupDialogViewModel::checkTimeout);
+    private final ReadOnlyStringWrapper formError = new ReadOnlyStringWrapper("");
+    private final ReadOnlyBooleanWrapper valid = new ReadOnlyBooleanWrapper(false);
+
+    /// @param targets          storages holding backups
+    /// @param fleecingStorages storages holding images
+    /// @param diskStorages     the storages of the guest's disks (a fleecing storage apart from
+    ///                         them is preselected)
+    public BackupDialogViewModel(int vmid, String guestName, List<StorageChoice> targets,
+                                 List<StorageChoice> fleecingStorages, Set<String> diskStorages) {
+        this.vmid = vmid;
+        this.guestName = guestName;
+        this.targets = FXCollections.observableArrayList(targets);
+        this.fleecingStorages = FXCollections.observableArrayList(fleecingStorages);
+        target.set(targets.isEmpty() ? null : targets.getFirst());
+        fleecingStorage.set(fleecingStorages.stream().filter(s -> !diskStorages.contains(s.id()))
+                .filter(StorageChoice::recommendedForFleecing).findFirst()
+                .orElse(fleecingStorages.isEmpty() ? null : fleecingStorages.getFirst()));
+        BooleanBinding fieldsValid = Bindings.createBooleanBinding(() -> maxWorkers.isValid() && maxChunk.isValid()
+                        && minClusterSize.isValid() && bwlimit.isValid() && cbwTimeout.isValid(),
+                maxWorkers.errorProperty(), maxChunk.errorProperty(), minClusterSize.errorProperty(),
+                bwlimit.errorProperty(), cbwTimeout.errorProperty());
+        Runnable check = () -> {
+            formError.set(fieldsValid.get() ? wholeFormError() : "");
+            valid.set(fieldsValid.get() && formError.get().isEmpty());
+        };
+        List<ObservableValue<?>> inputs = List.of(fieldsValid, target, mode, fleecing, fleecingStorage, discardSource,
+                onCbwError);
+        for (ObservableValue<?> p : inputs) {
+            p.addListener((o, a, b) -> check.run());
+        }
+        check.run();
+    }
+
+    private static String checkWorkers(String t) {
+        if (t.isEmpty()) {
+            return null;
+        }
+        int w;
+        try {
+            w = Integer.parseInt(t);
+        } catch (NumberFormatException e) {
+            return "max-workers must be a whole number, not '" + t + "'";
+        }
+        return engineError(() -> new Perf(w, 0, 0));
+    }
+
+    private interface Check {
+        Object run();
+    }
+
+    private interface SizeCheck {
+        Object run(long value);
+    }
+
+    private static String checkSize(String t, String field, SizeCheck engine) {
+        if (t.isEmpty()) {
+            return null;
+        }
+        long v;
+        try {
+            v = Sizes.parse(t);
+        } catch (IllegalArgumentException e) {
+            return field + ": " + e.getMessage();
+        }
+        return engineError(() -> engine.run(v));
+    }
+
+    private static String checkTimeout(String t) {
+        if (t.isEmpty()) {
+            return null;
+        }
+        String digits = t.endsWith("s") ? t.substring(0, t.length() - 1).strip() : t;
+        try {
+            long s = Long.parseLong(digits);
+            return s < 0 ? "cbw-timeout must not be negative: " + s : null;
+        } catch (NumberFormatException e) {
+            return "cbw-timeout must be a whole number of seconds, not '" + t + "'";
+        }
+    }
+
+    private static String engineError(Check c) {
+        try {
+            c.run();
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
+    /// What is wrong with the combination of valid fields ("" when nothing).
+    private String wholeFormError() {
+        if (target.get() == null) {
+            return "there is no backup storage: add a storage with content 'backup' first";
+        }
+        if (fleecing.get() && fleecingStorage.get() == null) {
+            return "choose a fleecing storage (an image storage), or turn fleecing off";
+        }
+        String e = engineError(this::build);
+        return e == null ? "" : e;
+    }
+
+    private BackupRequest build() {
+        return new BackupRequest(vmid, target.get().id(), mode.get() == Mode.INCREMENTAL,
+                fleecing.get() ? new FleecingOption(true, fleecingStorage.get().id()) : FleecingOption.OFF,
+                new Perf(intOr(maxWorkers, Perf.DEFAULT_MAX_WORKERS), sizeOr(maxChunk), sizeOr(minClusterSize)),
+                sizeOr(bwlimit), switch (discardSource.get()) {
+                    case DEFAULT -> null;
+                    case ON -> true;
+                    case OFF -> false;
+                }, switch (onCbwError.get()) {
+                    case DEFAULT -> null;
+                    case BREAK_GUEST_WRITE -> OnCbwError.BREAK_GUEST_WRITE;
+                    case BREAK_SNAPSHOT -> OnCbwError.BREAK_SNAPSHOT;
+                }, cbwTimeout.text().isEmpty() ? null : Long.parseLong(cbwTimeout.text().replaceAll("s$", "").strip()));
+    }
+
+    private static int intOr(ValidatedField f, int dflt) {
+        return f.text().isEmpty() ? dflt : Integer.parseInt(f.text());
+    }
+
+    private static long sizeOr(ValidatedField f) {
+        return f.text().isEmpty() ? 0 : Sizes.parse(f.text());
+    }
+
+    @Override
+    public String title() {
+        return "Backup guest " + vmid + " (" + guestName + ")";
+    }
+
+    @Override
+    public String okLabel() {
+        return "Start backup";
+    }
+
+    @Override
+    public ReadOnlyBooleanProperty validProperty() {
+        return valid.getReadOnlyProperty();
+    }
+
+    @Override
+    public BackupRequest result() {
+        if (!valid.get()) {
+            throw new IllegalStateException("the backup dialog is not valid: " + formError.get());
+        }
+        return build();
+    }
+
+    /// The effective defaults of the options that depend on fleecing, for the hints.
+    public StringBinding discardDefault() {
+        return Bindings.createStringBinding(() -> fleecing.get() ? "default (on with fleecing)"
+                : "default (off without fleecing)", fleecing);
+    }
+
+    public StringBinding cbwErrorDefault() {
+        return Bindings.createStringBinding(() -> "default (" + (fleecing.get() ? OnCbwError.BREAK_SNAPSHOT
+                : OnCbwError.BREAK_GUEST_WRITE).optionValue() + ")", fleecing);
+    }
+
+    public StringBinding cbwTimeoutDefault() {
+        return Bindings.createStringBinding(() -> fleecing.get() ? "default 45 s with fleecing"
+                : "default 0 = no limit", fleecing);
+    }
+
+    /// A warning about the chosen fleecing storage ("" when it follows the hint).
+    public StringBinding fleecingWarning() {
+        return Bindings.createStringBinding(() -> {
+            StorageChoice s = fleecingStorage.get();
+            if (!fleecing.get() || s == null || s.capabilities() == null || s.recommendedForFleecing()) {
+                return "";
+            }
+            return "'" + s.id() + "' " + (s.capabilities().discard() ? "is not thin-provisioned: fleecing images"
+                    + " take their full size up front" : "cannot discard: fleecing images will not shrink as the"
+                    + " backup advances");
+        }, fleecing, fleecingStorage);
+    }
+
+    /// The smallest cluster size the engine uses, for the min-cluster-size hint.
+    public static String defaultClusterHint() {
+        return "default 0 = " + Sizes.compact(BlockCopy.DEFAULT_CLUSTER_SIZE) + " or the target's cluster size";
+    }
+
+    public int vmid() {
+        return vmid;
+    }
+
+    public ObservableList<StorageChoice> targets() {
+        return targets;
+    }
+
+    public ObservableList<StorageChoice> fleecingStorages() {
+        return fleecingStorages;
+    }
+
+    public ObjectProperty<StorageChoice> targetProperty() {
+        return target;
+    }
+
+    public ObjectProperty<Mode> modeProperty() {
+        return mode;
+    }
+
+    public BooleanProperty fleecingProperty() {
+        return fleecing;
+    }
+
+    public ObjectProperty<StorageChoice> fleecingStorageProperty() {
+        return fleecingStorage;
+    }
+
+    public ValidatedField maxWorkers() {
+        return maxWorkers;
+    }
+
+    public ValidatedField maxChunk() {
+        return maxChunk;
+    }
+
+    public ValidatedField minClusterSize() {
+        return minClusterSize;
+    }
+
+    public ValidatedField bwlimit() {
+        return bwlimit;
+    }
+
+    public ObjectProperty<Setting> discardSourceProperty() {
+        return discardSource;
+    }
+
+    public ObjectProperty<CbwPolicy> onCbwErrorProperty() {
+        return onCbwError;
+    }
+
+    public ValidatedField cbwTimeout() {
+        return cbwTimeout;
+    }
+
+    /// A problem with the combination of values ("" when none).
+    public ReadOnlyStringProperty formErrorProperty() {
+        return formError.getReadOnlyProperty();
+    }
+}

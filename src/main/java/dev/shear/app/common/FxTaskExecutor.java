@@ -1,0 +1,40 @@
+package dev.shear.app.common;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+import javafx.application.Platform;
+
+/// The app's [TaskExecutor]: work runs on virtual threads (engine calls are I/O bound), results
+/// are handed to the FX thread with `Platform.runLater`. Thread-safe.
+public final class FxTaskExecutor implements TaskExecutor {
+    private static final System.Logger LOG = System.getLogger(FxTaskExecutor.class.getName());
+    private final ExecutorService pool = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("shear-app-", 0).factory());
+
+    @Override
+    public <T> void execute(Callable<T> work, Consumer<? super T> onSuccess, Consumer<? super Throwable> onFailure) {
+        pool.execute(() -> {
+            T result;
+            try {
+                result = work.call();
+            } catch (Exception | Error e) {
+                LOG.log(System.Logger.Level.DEBUG, "background work failed", e);
+                Platform.runLater(() -> onFailure.accept(e));
+                return;
+            }
+            Platform.runLater(() -> onSuccess.accept(result));
+        });
+    }
+
+    @Override
+    public void onUi(Runnable r) {
+        Platform.runLater(r);
+    }
+
+    @Override
+    public void close() {
+        pool.shutdown();
+    }
+}

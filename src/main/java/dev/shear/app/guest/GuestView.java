@@ -1,0 +1,156 @@
+package dev.shear.app.guest;
+
+import atlantafx.base.controls.ToggleSwitch;
+import dev.shear.app.common.Formats;
+import dev.shear.app.common.Styles;
+import dev.shear.app.common.Ui;
+import dev.shear.app.common.View;
+import javafx.beans.binding.Bindings;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.geometry.Pos;
+import javafx.scene.Node;
+import javafx.scene.control.Button;
+import javafx.scene.control.Label;
+import javafx.scene.control.ScrollPane;
+import javafx.scene.control.Slider;
+import javafx.scene.control.TableCell;
+import javafx.scene.control.TableColumn;
+import javafx.scene.control.TableView;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.VBox;
+
+/// A guest: its state, Start / Stop, the guest load, Backup now, and its disks (bus, size,
+/// allocated bytes, format, storage, a small allocation map, the NBD URI while running).
+public final class GuestView implements View {
+    private final GuestViewModel vm;
+    private final ScrollPane root;
+    private final Label title = Ui.title("");
+    private final Label description = Ui.subtitle("");
+    private final HBox badges = new HBox(8);
+    private final Label stateText = Ui.hint("");
+
+    public GuestView(GuestViewModel vm) {
+        this.vm = vm;
+        HBox head = new HBox(12, title, badges);
+        head.setAlignment(Pos.CENTER_LEFT);
+        VBox page = Ui.page(head, description, actions(), load(), Ui.section("Disks"), disks());
+        root = new ScrollPane(page);
+        root.setFitToWidth(true);
+        root.getStyleClass().add("edge-to-edge");
+        vm.detailsProperty().addListener((o, a, d) -> show(d));
+        show(vm.detailsProperty().get());
+    }
+
+    private Node actions() {
+        Button start = new Button("Start");
+        start.setId("guest-start");
+        start.getStyleClass().add(atlantafx.base.theme.Styles.SUCCESS);
+        start.setOnAction(e -> vm.start());
+        Button stop = new Button("Stop");
+        stop.setId("guest-stop");
+        stop.setOnAction(e -> vm.stop());
+        Button backup = new Button("Backup now…");
+        backup.setId("guest-backup");
+        backup.getStyleClass().add(atlantafx.base.theme.Styles.ACCENT);
+        backup.setOnAction(e -> vm.backupNow());
+        var state = vm.detailsProperty();
+        start.disableProperty().bind(Bindings.createBooleanBinding(() -> state.get() == null
+                || !(state.get().state() instanceof GuestState.Stopped), state).or(vm.busyProperty()));
+        stop.disableProperty().bind(Bindings.createBooleanBinding(() -> state.get() == null
+                || !(state.get().state() instanceof GuestState.RunningHere), state).or(vm.busyProperty()));
+        backup.disableProperty().bind(Bindings.createBooleanBinding(() -> state.get() == null
+                || state.get().state() instanceof GuestState.Busy, state).or(vm.busyProperty()));
+        HBox box = new HBox(10, start, stop, backup, stateText);
+        box.setAlignment(Pos.CENTER_LEFT);
+        return box;
+    }
+
+    private Node load() {
+        ToggleSwitch toggle = new ToggleSwitch("Guest load");
+        toggle.setId("guest-load");
+        toggle.selectedProperty().bindBidirectional(vm.loadOnProperty());
+        Slider slider = new Slider(GuestLoad.MIN_IOPS, GuestLoad.MAX_IOPS, vm.iopsProperty().get());
+        slider.setId("guest-load-iops");
+        slider.setPrefWidth(260);
+        slider.setBlockIncrement(100);
+        slider.valueProperty().addListener((o, a, v) -> vm.iopsProperty().set((int) Math.round(v.doubleValue())));
+        Label iops = new Label();
+        iops.textProperty().bind(Bindings.format("%d IOPS", vm.iopsProperty()));
+        iops.setMinWidth(80);
+        Label stats = Ui.styled(new Label(), Styles.HINT);
+        stats.textProperty().bind(vm.loadStatsProperty());
+        HBox row = new HBox(14, toggle, slider, iops, stats);
+        row.setAlignment(Pos.CENTER_LEFT);
+        var state = vm.detailsProperty();
+        toggle.disableProperty().bind(Bindings.createBooleanBinding(() -> state.get() == null
+                || !state.get().state().isRunning(), state).or(vm.busyProperty()));
+        Label help = Ui.hint("Random 4 KiB writes (80 %) and reads to every disk, like a busy guest, so a backup can be "
+                + "watched under write pressure. Start the guest first.");
+        return Ui.card(Ui.section("Guest load"), row, help);
+    }
+
+    private Node disks() {
+        TableView<DiskRow> t = new TableView<>(vm.disks());
+        t.setId("guest-disks");
+        t.getColumns().add(col("Disk", 70, DiskRow::key));
+        t.getColumns().add(col("Bus", 60, DiskRow::bus));
+        t.getColumns().add(col("Size", 90, r -> Formats.bytes(r.size())));
+        t.getColumns().add(col("Allocated", 90, r -> Formats.bytes(r.allocated())));
+        t.getColumns().add(col("Format", 70, DiskRow::format));
+        t.getColumns().add(col("Storage", 80, DiskRow::storage));
+        TableColumn<DiskRow, double[]> map = new TableColumn<>("Allocation");
+        map.setPrefWidth(190);
+        map.setCellValueFactory(c -> new ReadOnlyObjectWrapper<>(c.getValue().allocation()));
+        map.setCellFactory(c -> new TableCell<>() {
+            @Override
+            protected void updateItem(double[] a, boolean empty) {
+                super.updateItem(a, empty);
+                setGraphic(empty || a == null ? null : new AllocationMap(a));
+            }
+        });
+        t.getColumns().add(map);
+        TableColumn<DiskRow, String> uri = col("NBD URI", 260, r -> r.uri().isEmpty() ? "–" : r.uri());
+        uri.getStyleClass().add(Styles.MONO);
+        t.getColumns().add(uri);
+        t.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
+        t.setFixedCellSize(34);
+        t.prefHeightProperty().bind(Bindings.size(vm.disks()).multiply(34).add(38));
+        t.setMinHeight(34 + 38);
+        return t;
+    }
+
+    private static TableColumn<DiskRow, String> col(String name, double w, java.util.function.Function<DiskRow, String> f) {
+        TableColumn<DiskRow, String> c = new TableColumn<>(name);
+        c.setPrefWidth(w);
+        c.setCellValueFactory(x -> new ReadOnlyStringWrapper(f.apply(x.getValue())));
+        return c;
+    }
+
+    private void show(GuestDetails d) {
+        badges.getChildren().clear();
+        if (d == null) {
+            title.setText("Guest " + vm.vmid());
+            description.setText("");
+            stateText.setText("");
+            return;
+        }
+        title.setText(d.config().vmid() + " — " + d.config().name());
+        description.setText(d.config().description());
+        badges.getChildren().add(Ui.badge(d.state().word()));
+        if (d.config().lock() != null) {
+            badges.getChildren().add(Ui.badge("locked: " + d.config().lock().kind()));
+        }
+        stateText.setText(d.state().describe());
+    }
+
+    @Override
+    public Node root() {
+        return root;
+    }
+
+    @Override
+    public void dispose() {
+        vm.close();
+    }
+}
