@@ -6,6 +6,7 @@ import dev.shear.backup.GuestBackup;
 import dev.shear.backup.JobState;
 import dev.shear.backup.SyncMode;
 import dev.shear.block.BlockNode;
+import dev.shear.block.ThrottleNode;
 import dev.shear.block.qcow2.Qcow2Node;
 import dev.shear.block.qcow2.Qcow2Options;
 import dev.shear.datacenter.Datacenter;
@@ -114,10 +115,12 @@ final class BackupProcedure {
                 fleeceImages.forEach(i -> fleeceRecorded.add(i.volume()));
             }
             checkCancelled();
+            long slowTarget = experimentalTargetRate();
             List<GuestBackup.Disk> disks = new ArrayList<>();
             for (int i = 0; i < plans.size(); i++) {
                 OpenGuest.Disk d = plans.get(i).disk();
-                disks.add(new GuestBackup.Disk(d.key(), d.seat(), targets.get(i),
+                BlockNode target = slowTarget > 0 ? new ThrottleNode(targets.get(i), slowTarget) : targets.get(i);
+                disks.add(new GuestBackup.Disk(d.key(), d.seat(), target,
                         fleeceImages.isEmpty() ? null : fleeceImages.get(i).node(), d.tracker(),
                         plans.get(i).incremental() ? SyncMode.BITMAP : SyncMode.FULL));
             }
@@ -152,6 +155,18 @@ final class BackupProcedure {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new BackupOutcome(error == null, error == null ? archiveId : null, mode, error, log.id(), copied, seconds);
+    }
+
+    /// Benchmarks only: `SHEAR_X_TARGET_BPS` (bytes/s) throttles writes to the backup target, to
+    /// emulate a slow backup target the way the QEMU peer's throttle node does. Not a product option.
+    private long experimentalTargetRate() {
+        String v = System.getenv("SHEAR_X_TARGET_BPS");
+        if (v == null || v.isBlank()) {
+            return 0;
+        }
+        long rate = Sizes.parse(v);
+        say("experimental: backup target throttled to " + Sizes.format(rate) + "/s (SHEAR_X_TARGET_BPS)");
+        return rate;
     }
 
     private void checkCancelled() throws IOException {
