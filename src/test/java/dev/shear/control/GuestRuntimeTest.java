@@ -148,6 +148,9 @@ class GuestRuntimeTest {
         Manifest m = archive.requireManifest();
         Interop.run("qemu-img", "compare", "-f", "raw", "-F", "qcow2", golden.toString(),
                 archive.image(m.disks().get(0).file()).toString()).ok();
+        assertThat(m.disks().get(0).sha256()).as("hashed while copying, equal to sha256sum of the point in time")
+                .isEqualTo(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(Files.readAllBytes(golden))));
         assertThat(dc.storages().get("fast").volumes()).isEmpty();
         qemuIo(uri(), "read -P 0x33 0 8M");
     }

@@ -127,7 +127,13 @@ final class BackupProcedure {
             GuestBackup engine = GuestBackup.prepare("vzdump-" + vmid, disks, request.engineOptions(), events);
             engine.start();
             run.started(engine);
+            HashFollower hasher = new HashFollower(engine.jobs(), List.copyOf(targets));
+            Thread hashing = Thread.ofPlatform().name("shear-hash-" + vmid).daemon().start(hasher);
             GuestBackup.Result result = engine.await();
+            if (result.state() != JobState.COMPLETED) {
+                hasher.stop();
+            }
+            hashing.join();
             release(fleeceImages, fleeceRecorded);
             fleeceImages = List.of();
             for (BackupJob j : engine.jobs()) {
@@ -137,7 +143,7 @@ final class BackupProcedure {
                 throw new IOException(result.state() == JobState.CANCELLED ? "backup cancelled" : result.error());
             }
             closeAll(targets);
-            List<Manifest.DiskEntry> entries = hashAndDescribe(archive, plans, engine.jobs());
+            List<Manifest.DiskEntry> entries = hashAndDescribe(archive, plans, engine.jobs(), hasher);
             archives.complete(archive, new Manifest(archive.name().toString(), mode,
                     mode.equals(Manifest.INCREMENTAL) ? parent.get().name().toString() : null, started, Instant.now(),
                     guest.withLock(null).withFleecing(List.of()), entries, manifestOptions()));
@@ -211,14 +217,16 @@ final class BackupProcedure {
         }
     }
 
-    private List<Manifest.DiskEntry> hashAndDescribe(Archive archive, List<Plan> plans, List<BackupJob> jobs)
-            throws IOException {
+    private List<Manifest.DiskEntry> hashAndDescribe(Archive archive, List<Plan> plans, List<BackupJob> jobs,
+                                                     HashFollower hasher) throws IOException {
         List<Manifest.DiskEntry> entries = new ArrayList<>();
         for (int i = 0; i < plans.size(); i++) {
             Plan p = plans.get(i);
-            String sha;
-            try (Qcow2Node img = Qcow2Node.open(archive.image(p.file()), false)) {
-                sha = ContentHash.of(img, pos -> { });
+            String sha = hasher.hash(i);
+            if (sha == null) {
+                try (Qcow2Node img = Qcow2Node.open(archive.image(p.file()), false)) {
+                    sha = ContentHash.of(img, pos -> { });
+                }
             }
             BackupJob job = jobs.get(i);
             entries.add(new Manifest.DiskEntry(p.disk().key(), p.file(), p.disk().disk().size(),
