@@ -133,11 +133,12 @@ class GuestRuntimeTest {
         assertThat(dc.storages().get("fast").volumes()).isEmpty();
     }
 
-    @Test
-    void liveBackupWithFleecingIsThePointInTimeWhileQemuIoWrites() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "fleecing {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void liveBackupIsThePointInTimeWhileQemuIoWrites(boolean fleecing) throws Exception {
         Path golden = golden();
         BackupRun run = rt.backup(BackupRequest.of(VMID, "backup").withBwlimit(16L << 20)
-                .withFleecing(FleecingOption.parse("enabled=1,storage=fast")), e -> { });
+                .withFleecing(fleecing ? FleecingOption.parse("enabled=1,storage=fast") : FleecingOption.OFF), e -> { });
         while (run.jobs().isEmpty() && !run.isDone()) {
             Thread.sleep(5);
         }
