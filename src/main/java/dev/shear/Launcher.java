@@ -13,6 +13,10 @@ public final class Launcher {
     }
 
     public static void main(String[] args) {
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            // one line per record: time, level, source, message
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %3$s: %5$s%6$s%n");
+        }
         if (args.length == 0) {
             Application.launch(ShearApp.class, args);
             return;

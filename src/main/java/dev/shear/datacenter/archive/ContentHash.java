@@ -11,22 +11,28 @@ import java.util.function.LongConsumer;
 
 /// SHA-256 of a disk's whole virtual content, read in order; zero runs (from block status) are
 /// hashed without reading them. The same hash whatever the format or sparseness: a raw disk, its
-/// qcow2 backup and an incremental chain over it hash alike when their contents are equal.
+/// qcow2 backup and an incremental chain over it hash alike when their contents are equal (and
+/// alike `sha256sum` of the raw disk).
+///
+/// Incremental: [#update] hashes the next part, so a backup can hash each range as soon as it is
+/// final on the target, while the copy goes on. Not thread-safe (one hashing thread).
 public final class ContentHash {
     private static final int CHUNK = 1 << 20;
     private static final byte[] ZEROES = new byte[CHUNK];
 
-    private ContentHash() {
+    private final MessageDigest sha = sha256();
+    private final ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
+    private long position;
+
+    /// Bytes hashed so far (the next byte to hash).
+    public long position() {
+        return position;
     }
 
-    /// The hash of `node`'s content as lower-case hex; `progress` receives bytes hashed so far.
-    public static String of(BlockNode node, LongConsumer progress) throws IOException {
-        MessageDigest sha = sha256();
-        ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
-        long size = node.size();
-        long pos = 0;
-        while (pos < size) {
-            BlockStatus s = node.blockStatus(pos, Math.min(size - pos, 64L * CHUNK));
+    /// Hashes `node`'s bytes from [#position()] up to `end`; `progress` receives the position.
+    public void update(BlockNode node, long end, LongConsumer progress) throws IOException {
+        while (position < end) {
+            BlockStatus s = node.blockStatus(position, Math.min(end - position, 64L * CHUNK));
             if (s.state() == BlockStatus.State.ZERO) {
                 for (long z = 0; z < s.length(); z += CHUNK) {
                     sha.update(ZEROES, 0, (int) Math.min(CHUNK, s.length() - z));
@@ -34,15 +40,26 @@ public final class ContentHash {
             } else {
                 for (long d = 0; d < s.length(); d += CHUNK) {
                     buf.clear().limit((int) Math.min(CHUNK, s.length() - d));
-                    node.read(pos + d, buf);
+                    node.read(position + d, buf);
                     buf.flip();
                     sha.update(buf);
                 }
             }
-            pos = s.end();
-            progress.accept(pos);
+            position = s.end();
+            progress.accept(position);
         }
+    }
+
+    /// The hash as lower-case hex (call once, when everything is hashed).
+    public String hex() {
         return HexFormat.of().formatHex(sha.digest());
+    }
+
+    /// The hash of `node`'s whole content; `progress` receives bytes hashed so far.
+    public static String of(BlockNode node, LongConsumer progress) throws IOException {
+        ContentHash h = new ContentHash();
+        h.update(node, node.size(), progress);
+        return h.hex();
     }
 
     static MessageDigest sha256() {
