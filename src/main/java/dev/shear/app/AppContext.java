@@ -8,8 +8,13 @@ import dev.shear.app.common.TaskExecutor;
 import dev.shear.app.guest.GuestHost;
 import dev.shear.app.guest.GuestLoads;
 import dev.shear.app.guest.GuestStates;
+import dev.shear.app.job.LiveJobViewModel;
 import dev.shear.app.main.NavItem;
+import dev.shear.app.storage.FleecingCleanup;
+import dev.shear.app.storage.RecordedFleecingCleanup;
 import dev.shear.datacenter.Datacenter;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.function.Consumer;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
@@ -27,9 +32,11 @@ public final class AppContext implements AutoCloseable {
     private final GuestHost host;
     private final GuestStates states;
     private final GuestLoads loads = new GuestLoads();
+    private final FleecingCleanup cleanup;
     private final BackupLauncher launcher;
     private final ObservableList<LiveBackup> liveBackups = FXCollections.observableArrayList();
     private final Consumer<NavItem> navigate;
+    private final Map<LiveBackup, LiveJobViewModel> liveModels = new HashMap<>();
 
     public AppContext(Datacenter dc, TaskExecutor tasks, DialogService dialogs, Frames frames, GuestHost host,
                       Consumer<NavItem> navigate) {
@@ -40,6 +47,7 @@ public final class AppContext implements AutoCloseable {
         this.host = host;
         this.states = new GuestStates(dc.root(), host);
         this.launcher = new BackupLauncher(dc, host, states);
+        this.cleanup = new RecordedFleecingCleanup(dc);
         this.navigate = navigate;
     }
 
@@ -71,8 +79,25 @@ public final class AppContext implements AutoCloseable {
         return loads;
     }
 
+    /// The stale-fleecing-image cleanup.
+    public FleecingCleanup cleanup() {
+        return cleanup;
+    }
+
     public BackupLauncher launcher() {
         return launcher;
+    }
+
+    /// Starts following a backup started here: lists it and keeps its live model (which drains its
+    /// events every frame) for as long as the app runs (UI thread).
+    public void follow(LiveBackup live) {
+        liveModels.computeIfAbsent(live, l -> new LiveJobViewModel(l, frames));
+        liveBackups.add(live);
+    }
+
+    /// The live model of a followed backup (UI thread).
+    public LiveJobViewModel liveModel(LiveBackup live) {
+        return liveModels.computeIfAbsent(live, l -> new LiveJobViewModel(l, frames));
     }
 
     /// Backups started from this app (UI thread).
@@ -95,6 +120,7 @@ public final class AppContext implements AutoCloseable {
     public void close() {
         loads.close();
         liveBackups.forEach(LiveBackup::cancel);
+        liveModels.values().forEach(LiveJobViewModel::close);
         host.close();
         tasks.close();
     }

@@ -13,6 +13,8 @@ import dev.shear.control.ControlException;
 import dev.shear.control.ControlProtocol;
 import dev.shear.control.EventJson;
 import dev.shear.datacenter.Datacenter;
+import dev.shear.datacenter.GuestConfig;
+import dev.shear.datacenter.GuestDisk;
 import dev.shear.datacenter.vzdump.BackupOutcome;
 import dev.shear.datacenter.vzdump.BackupRequest;
 import dev.shear.datacenter.vzdump.BackupRun;
@@ -29,11 +31,13 @@ import java.util.Map;
 /// [#start] does I/O: call it off the UI thread. Thread-safe.
 public final class BackupLauncher {
     private static final System.Logger LOG = System.getLogger(BackupLauncher.class.getName());
+    private final Datacenter dc;
     private final BackupService service;
     private final GuestHost host;
     private final GuestStates states;
 
     public BackupLauncher(Datacenter dc, GuestHost host, GuestStates states) {
+        this.dc = dc;
         this.service = new BackupService(dc);
         this.host = host;
         this.states = states;
@@ -43,14 +47,15 @@ public final class BackupLauncher {
     ///
     /// @throws IOException              when the guest cannot be backed up now (locked, busy, …)
     /// @throws IllegalArgumentException for options the engine refuses
-    public LiveBackup start(BackupRequest request, String guestName) throws IOException {
-        LiveBackup live = new LiveBackup(request, guestName);
+    public LiveBackup start(BackupRequest request) throws IOException {
+        GuestConfig guest = dc.guests().get(request.vmid());
+        LiveBackup live = new LiveBackup(request, guest.name(), guest.disks().stream().map(GuestDisk::key).toList());
         GuestState state = states.of(request.vmid());
         switch (state) {
             case GuestState.RunningHere h -> {
                 var hosted = host.hosted(request.vmid()).orElseThrow(() -> new IOException("guest " + request.vmid()
                         + " was stopped just now; try again"));
-                local(live, service.start(request, hosted.open(), live::accept));
+                local(live, hosted.backup(request, live::accept));
             }
             case GuestState.Stopped s -> local(live, service.start(request, null, live::accept));
             case GuestState.RunningElsewhere r -> {

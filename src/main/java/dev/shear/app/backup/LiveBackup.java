@@ -46,6 +46,7 @@ public final class LiveBackup {
 
     private final BackupRequest request;
     private final String guestName;
+    private final List<String> disks;
     private final Instant started = Instant.now();
     private final ConcurrentLinkedQueue<BackupEvent.Log> log = new ConcurrentLinkedQueue<>();
     /// Guarded by `this`.
@@ -59,9 +60,16 @@ public final class LiveBackup {
     /// Guarded by `this`: a cancel asked for before the handle existed.
     private boolean cancelRequested;
 
-    public LiveBackup(BackupRequest request, String guestName) {
+    /// @param disks the guest's disk keys, in backup order
+    public LiveBackup(BackupRequest request, String guestName, List<String> disks) {
         this.request = request;
         this.guestName = guestName;
+        this.disks = List.copyOf(disks);
+    }
+
+    /// The disks being backed up, in order.
+    public List<String> disks() {
+        return disks;
     }
 
     public BackupRequest request() {

@@ -50,7 +50,7 @@ public final class ClusterMapFeed implements AutoCloseable {
         LockSupport.unpark(thread);
     }
 
-    /// The size, zoom and colours to draw with. Any thread.
+    /// The size, zoom and colours to draw with; null pauses drawing (nobody looks). Any thread.
     public void setViewport(Viewport v) {
         viewport.set(v);
         generation.incrementAndGet();

@@ -77,7 +77,11 @@ public final class FxDialogService implements DialogService {
         prepare(d, form.title());
         ButtonType ok = new ButtonType(form.okLabel(), ButtonBar.ButtonData.OK_DONE);
         d.getDialogPane().getButtonTypes().addAll(ok, ButtonType.CANCEL);
-        d.getDialogPane().setContent(view.apply(form));
+        d.setHeaderText(form.title());
+        Node content = view.apply(form);
+        d.getDialogPane().setContent(content);
+        d.getDialogPane().setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
+        d.getDialogPane().setPrefWidth(content.prefWidth(-1) + 48);
         Button okButton = (Button) d.getDialogPane().lookupButton(ok);
         okButton.setId("form-ok");
         okButton.disableProperty().bind(form.validProperty().not());

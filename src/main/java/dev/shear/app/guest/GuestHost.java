@@ -1,15 +1,17 @@
 package dev.shear.app.guest;
 
-import dev.shear.datacenter.GuestConfig;
+import dev.shear.backup.BackupEvent;
 import dev.shear.datacenter.run.OpenGuest;
+import dev.shear.datacenter.vzdump.BackupRequest;
+import dev.shear.datacenter.vzdump.BackupRun;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /// Runs guests inside the app's own process: their disks open here, served over NBD with the
-/// URIs published for other processes ([dev.shear.datacenter.run.GuestRuns]). The guest view
-/// model talks to this port only, so what implements it (the in-process host now, the engine's
-/// guest runtime later) can change without touching the views.
+/// URIs (and a control socket) published for other Shear processes. The guest view model talks
+/// to this port only, so what implements it can change without touching the views.
 ///
 /// Implementations are thread-safe and never called on the UI thread.
 public interface GuestHost extends AutoCloseable {
@@ -23,16 +25,19 @@ public interface GuestHost extends AutoCloseable {
 
         /// Disk key → NBD URI, in disk order.
         Map<String, String> exports();
+
+        /// Starts a live backup of the running guest.
+        BackupRun backup(BackupRequest request, Consumer<BackupEvent> listener) throws IOException;
     }
 
-    /// Starts guest `config.vmid()` here.
+    /// Starts guest `vmid` here.
     ///
     /// @throws IOException when it cannot be opened (e.g. another process has it open; the
     ///                     message says which)
-    Hosted start(GuestConfig config) throws IOException;
+    Hosted start(int vmid) throws IOException;
 
-    /// Stops guest `vmid`: NBD clients are let go after their requests in flight, the disks are
-    /// flushed and closed. A guest not running here is left alone.
+    /// Stops guest `vmid`: a backup running here is cancelled, NBD clients are let go after their
+    /// requests in flight, the disks are flushed and closed. A guest not running here is left alone.
     void stop(int vmid) throws IOException;
 
     /// The guest `vmid` if it runs here.

@@ -32,7 +32,7 @@ public sealed interface GuestState {
 
         @Override
         public String describe() {
-            return "stopped";
+            return "not running: Start serves its disks over NBD from this app";
         }
     }
 
@@ -45,7 +45,7 @@ public sealed interface GuestState {
 
         @Override
         public String describe() {
-            return "running in this app";
+            return "running in this app: its disks are served over NBD (URIs below)";
         }
 
         @Override

@@ -111,12 +111,22 @@ public final class GuestView implements View {
         });
         t.getColumns().add(map);
         TableColumn<DiskRow, String> uri = col("NBD URI", 260, r -> r.uri().isEmpty() ? "–" : r.uri());
-        uri.getStyleClass().add(Styles.MONO);
+        uri.setCellFactory(c -> new TableCell<>() {
+            @Override
+            protected void updateItem(String s, boolean empty) {
+                super.updateItem(s, empty);
+                setText(empty ? null : s);
+                getStyleClass().remove(Styles.MONO);
+                if (!empty) {
+                    getStyleClass().add(Styles.MONO);
+                }
+            }
+        });
         t.getColumns().add(uri);
         t.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         t.setFixedCellSize(34);
-        t.prefHeightProperty().bind(Bindings.size(vm.disks()).multiply(34).add(38));
-        t.setMinHeight(34 + 38);
+        t.prefHeightProperty().bind(Bindings.size(vm.disks()).multiply(34).add(44));
+        t.minHeightProperty().bind(t.prefHeightProperty());
         return t;
     }
 

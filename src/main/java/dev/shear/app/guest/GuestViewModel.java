@@ -101,7 +101,7 @@ public final class GuestViewModel implements AutoCloseable {
         if (d == null) {
             return;
         }
-        run("Cannot start guest " + vmid, () -> ctx.host().start(ctx.dc().guests().get(vmid)));
+        run("Cannot start guest " + vmid, () -> ctx.host().start(vmid));
     }
 
     /// Stops the guest this app runs (its load first).
@@ -207,12 +207,10 @@ public final class GuestViewModel implements AutoCloseable {
     }
 
     private void launch(BackupRequest request) {
-        GuestDetails d = details.get();
-        String name = d == null ? Integer.toString(vmid) : d.config().name();
         busy.set(true);
-        ctx.tasks().execute(() -> ctx.launcher().start(request, name), live -> {
+        ctx.tasks().execute(() -> ctx.launcher().start(request), live -> {
             busy.set(false);
-            ctx.liveBackups().add(live);
+            ctx.follow(live);
             ctx.navigate(new NavItem.Live(live));
         }, e -> {
             busy.set(false);

@@ -106,7 +106,8 @@ public final class NavigationTree {
                     .map(GuestSummary::title).orElse(Integer.toString(g.vmid()));
             case NavItem.Backups b -> "Backups";
             case NavItem.Tasks t -> "Tasks";
-            case NavItem.Live l -> "Backup " + l.backup().vmid() + (l.backup().isFinished() ? "" : " (running)");
+            case NavItem.Live l -> "Backup " + l.backup().vmid() + " · " + dev.shear.app.common.Formats.time(l.backup().started())
+                    .substring(11, 16);
         };
     }
 

@@ -116,7 +116,7 @@ public final class OverviewView implements View {
     static void fit(TableView<?> t, int min) {
         t.setFixedCellSize(34);
         t.prefHeightProperty().bind(javafx.beans.binding.Bindings.createDoubleBinding(
-                () -> 34.0 * Math.max(min, t.getItems().size()) + 36, t.getItems()));
+                () -> 34.0 * Math.max(min, t.getItems().size()) + 44, t.getItems()));
         t.setMinHeight(javafx.scene.layout.Region.USE_PREF_SIZE);
         VBox.setVgrow(t, Priority.NEVER);
         Ui.styled(t, Styles.CARD + "-table");
