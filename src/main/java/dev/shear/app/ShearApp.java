@@ -22,6 +22,8 @@ import javafx.stage.Stage;
 public final class ShearApp extends Application {
     private final AppConfig config;
     private MainViewModel main;
+    private MainWindow window;
+    private FxFrames frames;
 
     /// The app as `shear` starts it (configuration from system properties).
     public ShearApp() {
@@ -41,8 +43,9 @@ public final class ShearApp extends Application {
             System.getLogger(ShearApp.class.getName()).log(System.Logger.Level.ERROR, "unexpected error", e);
             dialogs.showError("Something went wrong", Errors.describe(e));
         });
-        main = new MainViewModel(config, new FxTaskExecutor(), dialogs, new FxFrames(), RuntimeGuestHost::new);
-        MainWindow window = new MainWindow(main);
+        frames = new FxFrames();
+        main = new MainViewModel(config, new FxTaskExecutor(), dialogs, frames, RuntimeGuestHost::new);
+        window = new MainWindow(main);
         Scene scene = new Scene(window.root(), 1280, 800);
         Theme.apply(scene, config.dark());
         stage.setScene(scene);
@@ -57,6 +60,12 @@ public final class ShearApp extends Application {
 
     @Override
     public void stop() {
+        if (frames != null) {
+            frames.close();
+        }
+        if (window != null) {
+            window.dispose();
+        }
         if (main != null) {
             main.close();
         }

@@ -6,7 +6,7 @@ import javafx.animation.AnimationTimer;
 
 /// The app's frame clock: one `AnimationTimer` running every subscriber on each pulse. Use it on
 /// the FX thread only (subscribing, cancelling and ticking all happen there).
-public final class FxFrames implements Frames {
+public final class FxFrames implements Frames, AutoCloseable {
     /// FX thread only.
     private final List<FrameTick> ticks = new ArrayList<>();
     private final AnimationTimer timer = new AnimationTimer() {
@@ -17,6 +17,13 @@ public final class FxFrames implements Frames {
             }
         }
     };
+
+    /// Stops the clock and drops every subscriber (the app is closing).
+    @Override
+    public void close() {
+        timer.stop();
+        ticks.clear();
+    }
 
     @Override
     public Subscription onFrame(FrameTick tick) {

@@ -15,6 +15,10 @@ public final class FxTaskExecutor implements TaskExecutor {
 
     @Override
     public <T> void execute(Callable<T> work, Consumer<? super T> onSuccess, Consumer<? super Throwable> onFailure) {
+        if (pool.isShutdown()) {
+            LOG.log(System.Logger.Level.DEBUG, "the app is closing: background work not started");
+            return;
+        }
         pool.execute(() -> {
             T result;
             try {

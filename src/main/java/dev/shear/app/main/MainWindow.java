@@ -114,6 +114,14 @@ public final class MainWindow {
         content.getChildren().setAll(current == null ? new Label() : current.root());
     }
 
+    /// Ends the shown screen's subscriptions (the app is closing).
+    public void dispose() {
+        if (current != null) {
+            current.dispose();
+            current = null;
+        }
+    }
+
     public BorderPane root() {
         return root;
     }
