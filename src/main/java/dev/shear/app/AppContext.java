@@ -14,6 +14,10 @@ import dev.shear.app.storage.FleecingCleanup;
 import dev.shear.app.storage.RecordedFleecingCleanup;
 import dev.shear.datacenter.Datacenter;
 import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.Map;
 import java.util.function.Consumer;
 import javafx.collections.FXCollections;
@@ -23,8 +27,10 @@ import javafx.collections.ObservableList;
 /// calls, dialogs, the frame clock, the guests this app runs (and their load), and the backups it
 /// follows. Created once the datacenter is open; closed with the app.
 ///
-/// `liveBackups` and `navigate` are UI-thread only; the rest is thread-safe.
+/// `liveBackups`, the live models and `navigate` are UI-thread only; the rest is thread-safe.
 public final class AppContext implements AutoCloseable {
+    /// How long closing waits for cancelled backups to clean up.
+    private static final long CLEANUP_WAIT_NANOS = 15_000_000_000L;
     private final Datacenter dc;
     private final TaskExecutor tasks;
     private final DialogService dialogs;
@@ -35,6 +41,9 @@ public final class AppContext implements AutoCloseable {
     private final FleecingCleanup cleanup;
     private final BackupLauncher launcher;
     private final ObservableList<LiveBackup> liveBackups = FXCollections.observableArrayList();
+    /// Every backup started here, for the shutdown hook (any thread).
+    private final List<LiveBackup> started = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
     private final Consumer<NavItem> navigate;
     private final Map<LiveBackup, LiveJobViewModel> liveModels = new HashMap<>();
 
@@ -93,6 +102,7 @@ public final class AppContext implements AutoCloseable {
     public void follow(LiveBackup live) {
         liveModels.computeIfAbsent(live, l -> new LiveJobViewModel(l, frames));
         liveBackups.add(live);
+        started.add(live);
     }
 
     /// The live model of a followed backup (UI thread).
@@ -115,13 +125,28 @@ public final class AppContext implements AutoCloseable {
         return liveBackups.stream().anyMatch(b -> b.vmid() == vmid && !b.isFinished());
     }
 
-    /// Stops loads, cancels running backups and stops the guests this app runs.
+    /// Stops loads, cancels running backups (waiting a while for them to clean up: free their
+    /// fleecing images, unlock their guests) and stops the guests this app runs. Any thread, once;
+    /// also the shutdown hook's work when the process is told to end.
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         loads.close();
-        liveBackups.forEach(LiveBackup::cancel);
-        liveModels.values().forEach(LiveJobViewModel::close);
+        started.forEach(LiveBackup::cancel);
         host.close();
+        long end = System.nanoTime() + CLEANUP_WAIT_NANOS;
+        for (LiveBackup b : started) {
+            while (!b.isFinished() && System.nanoTime() < end) {
+                LockSupport.parkNanos(20_000_000L);
+            }
+        }
         tasks.close();
+    }
+
+    /// Ends the live models' subscriptions (UI thread).
+    public void closeViews() {
+        liveModels.values().forEach(LiveJobViewModel::close);
     }
 }

@@ -79,8 +79,8 @@ class ClusterMapRenderTest {
         if (t) {
             return ClusterState.TO_COPY;
         }
-        if (m.fleecing() && d) {
-            return ClusterState.FREED;
+        if (m.fleecing() && d && a) {
+            return ClusterState.FREED;   // never: a single picture has no earlier held state to free
         }
         return g ? ClusterState.GUEST_WRITTEN : ClusterState.COPIED;
     }
@@ -129,6 +129,36 @@ class ClusterMapRenderTest {
             totals[oracle(rm.map(), c, rm.unit()).ordinal()]++;
         }
         assertThat(f.totals()).as("seed %d", seed).containsExactly(totals);
+    }
+
+    @Test
+    void freedNeedsAnEarlierPictureThatHeldTheOldData() {
+        long length = 4 * 65536;
+        ClusterBitmap toCopy = new ClusterBitmap(length, 65536);
+        ClusterBitmap done = new ClusterBitmap(length, 65536);
+        ClusterBitmap access = new ClusterBitmap(length, 65536);
+        ClusterBitmap written = new ClusterBitmap(length, 65536);
+        toCopy.setAll();
+        access.setAll();
+        done.setBits(0, 1);                 // the guest wrote cluster 0 before it was copied: held
+        written.setBits(0, 1);
+        MapData.History history = new MapData.History();
+        MapData first = MapData.of(new ClusterMap(length, toCopy.snapshot(), List.of(), done.snapshot(),
+                access.snapshot(), written.snapshot(), true), history);
+        assertThat(first.totals()[ClusterState.HELD.ordinal()]).isEqualTo(1);
+        toCopy.clear();                     // all copied; discard-source cleared access
+        access.clear();
+        done.setBits(1, 2);                 // the guest wrote cluster 1 after it was copied
+        written.setBits(1, 2);
+        ClusterMap later = new ClusterMap(length, toCopy.snapshot(), List.of(), done.snapshot(), access.snapshot(),
+                written.snapshot(), true);
+        long[] withHistory = MapData.of(later, history).totals();
+        assertThat(withHistory[ClusterState.FREED.ordinal()]).isEqualTo(1);
+        assertThat(withHistory[ClusterState.GUEST_WRITTEN.ordinal()]).isEqualTo(1);
+        assertThat(withHistory[ClusterState.COPIED.ordinal()]).isEqualTo(2);
+        long[] alone = MapData.of(later).totals();
+        assertThat(alone[ClusterState.FREED.ordinal()]).isZero();
+        assertThat(alone[ClusterState.GUEST_WRITTEN.ordinal()]).isEqualTo(2);
     }
 
     @Test

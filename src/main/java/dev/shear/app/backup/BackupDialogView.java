@@ -39,7 +39,7 @@ public final class BackupDialogView {
         ColumnConstraints keys = new ColumnConstraints(150);
         ColumnConstraints values = new ColumnConstraints(300, 360, Double.MAX_VALUE);
         values.setHgrow(Priority.ALWAYS);
-        ColumnConstraints hints = new ColumnConstraints(200, 260, Double.MAX_VALUE);
+        ColumnConstraints hints = new ColumnConstraints(220, 300, Double.MAX_VALUE);
         grid.getColumnConstraints().addAll(keys, values, hints);
 
         heading("Backup");
@@ -103,8 +103,8 @@ public final class BackupDialogView {
         form.textProperty().bind(vm.formErrorProperty());
         show(form);
         VBox box = new VBox(10, grid, form);
-        box.setPadding(new Insets(4, 4, 0, 4));
-        box.setPrefWidth(800);
+        box.setPadding(new Insets(6, 12, 0, 12));
+        box.setPrefWidth(860);
         box.getStyleClass().add("backup-dialog");
         return box;
     }

@@ -240,7 +240,7 @@ public final class BackupDialogViewModel implements DialogService.FormModel<Back
 
     /// The smallest cluster size the engine uses, for the min-cluster-size hint.
     public static String defaultClusterHint() {
-        return "default 0 = " + Sizes.compact(BlockCopy.DEFAULT_CLUSTER_SIZE) + " or the target's cluster size";
+        return "default 0 = " + Sizes.compact(BlockCopy.DEFAULT_CLUSTER_SIZE) + " (or the target's cluster)";
     }
 
     public int vmid() {

@@ -31,7 +31,7 @@ public final class ClusterMapControl extends Control {
     private static final List<CssMetaData<? extends Styleable, ?>> CSS;
     private static final List<ColorMeta> COLOR_META = new ArrayList<>();
     private static final Color[] DEFAULTS = {Color.web("#d8dee4"), Color.web("#f4a261"), Color.web("#0969da"),
-        Color.web("#2da44e"), Color.web("#26a69a"), Color.web("#8250df"), Color.WHITE};
+        Color.web("#2da44e"), Color.web("#9be9a8"), Color.web("#8250df"), Color.WHITE};
 
     static {
         List<CssMetaData<? extends Styleable, ?>> l = new ArrayList<>(Control.getClassCssMetaData());

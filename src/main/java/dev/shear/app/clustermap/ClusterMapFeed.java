@@ -32,6 +32,7 @@ public final class ClusterMapFeed implements AutoCloseable {
     /// Feed thread only: the data last read, where from, whether read after the freeze, and the
     /// generation last drawn.
     private MapData lastData;
+    private MapData.History history = new MapData.History();
     private Supplier<ClusterMap> readSource;
     private boolean readFrozen;
     private long drawnGeneration = -1;
@@ -108,7 +109,10 @@ public final class ClusterMapFeed implements AutoCloseable {
                 LockSupport.parkNanos(20_000_000L);
                 return;
             }
-            lastData = MapData.of(m);
+            if (s != readSource) {
+                history = new MapData.History();
+            }
+            lastData = MapData.of(m, history);
             readSource = s;
             readFrozen = isFrozen;
         } else if (gen == drawnGeneration) {

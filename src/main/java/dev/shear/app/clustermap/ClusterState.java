@@ -11,7 +11,8 @@ public enum ClusterState {
     IN_FLIGHT("being copied", false),
     /// On the backup target.
     COPIED("copied to target", true),
-    /// On the target, and the fleecing image's copy of its old data was freed (discard-source).
+    /// On the target, and the old data that was held in the fleecing image for it was freed
+    /// (discard-source).
     FREED("copied; freed from the fleecing image", true),
     /// On the target, and the guest has written there since the backup's point in time.
     GUEST_WRITTEN("copied; written by the guest since the start", true);

@@ -8,6 +8,10 @@ import java.util.List;
 /// A disk's [ClusterMap] brought to one granularity (the finest of its bitmaps; coarser bitmaps are
 /// expanded) so a cluster's [ClusterState] is a few bit operations on 64 clusters at once.
 /// Immutable once built; built off the UI thread.
+///
+/// "Freed from the fleecing image" needs history: the engine's done bitmap also gets set when the
+/// guest writes a cluster the job has already copied and discarded (nothing is held then), so a
+/// cluster counts as freed only if an earlier picture saw its old data held ([History]).
 public final class MapData {
     private static final int STATES = ClusterState.values().length;
 
@@ -19,12 +23,14 @@ public final class MapData {
     private final long[] done;
     private final long[] access;
     private final long[] written;
+    /// Clusters seen holding old data in the fleecing image in this or an earlier picture.
+    private final long[] everHeld;
     /// In-flight clusters, sparse: sorted word indexes and their bits.
     private final int[] flightWords;
     private final long[] flightBits;
 
     private MapData(long length, int unit, boolean fleecing, long[] toCopy, long[] done, long[] access,
-                    long[] written, int[] flightWords, long[] flightBits) {
+                    long[] written, long[] everHeld, int[] flightWords, long[] flightBits) {
         this.length = length;
         this.unit = unit;
         this.units = (length + unit - 1) / unit;
@@ -33,12 +39,24 @@ public final class MapData {
         this.done = done;
         this.access = access;
         this.written = written;
+        this.everHeld = everHeld;
         this.flightWords = flightWords;
         this.flightBits = flightBits;
     }
 
-    /// Normalises `map` (copies its bits; `map` is not kept).
+    /// What earlier pictures of one disk's backup saw: the clusters whose old data was held in the
+    /// fleecing image. Owned by one thread (the feed's); start a new one per disk and backup.
+    public static final class History {
+        private long[] everHeld;
+    }
+
+    /// Normalises `map` alone (no earlier pictures).
     public static MapData of(ClusterMap map) {
+        return of(map, new History());
+    }
+
+    /// Normalises `map` (copies its bits; `map` is not kept), adding what it holds to `history`.
+    public static MapData of(ClusterMap map, History history) {
         int g = map.toCopy().granularity();
         for (BitmapSnapshot s : List.of(map.cbwDone(), map.guestWritten())) {
             g = Math.min(g, s.granularity());
@@ -61,9 +79,16 @@ public final class MapData {
             fw = sparse.keySet().stream().mapToInt(Integer::intValue).toArray();
             f = sparse.values().stream().mapToLong(Long::longValue).toArray();
         }
-        return new MapData(map.length(), g, map.fleecing(), expand(map.toCopy(), g, units), expand(map.cbwDone(), g, units),
-                map.accessible() == null ? null : expand(map.accessible(), g, units), expand(map.guestWritten(), g, units),
-                fw, f);
+        long[] done = expand(map.cbwDone(), g, units);
+        long[] access = map.accessible() == null ? null : expand(map.accessible(), g, units);
+        if (history.everHeld == null || history.everHeld.length != done.length) {
+            history.everHeld = new long[done.length];
+        }
+        for (int w = 0; w < done.length; w++) {
+            history.everHeld[w] |= done[w] & (access == null ? -1L : access[w]);
+        }
+        return new MapData(map.length(), g, map.fleecing(), expand(map.toCopy(), g, units), done, access,
+                expand(map.guestWritten(), g, units), history.everHeld.clone(), fw, f);
     }
 
     /// The bits of `s` at granularity `g` (a divisor of its own): each of its bits becomes
@@ -152,7 +177,7 @@ public final class MapData {
         long d = done[w];
         long a = access == null ? -1L : access[w];
         long held = fleecing ? d & a & ~f & mask : 0;
-        long freed = fleecing ? ~t & d & ~a & ~f & mask : 0;
+        long freed = fleecing ? ~t & everHeld[w] & ~a & ~f & mask : 0;
         long rest = ~t & ~f & ~held & ~freed & mask;
         c[ClusterState.TO_COPY.ordinal()] += Long.bitCount(t & ~f & ~held & mask);
         c[ClusterState.HELD.ordinal()] += Long.bitCount(held);

@@ -56,12 +56,14 @@ public final class FxDialogService implements DialogService {
         d.getDialogPane().getButtonTypes().addAll(ok, ButtonType.CANCEL);
         TextArea text = new TextArea(details);
         text.setEditable(false);
-        text.setWrapText(false);
-        text.setPrefRowCount(Math.min(12, Math.max(3, (int) details.lines().count() + 1)));
-        text.setPrefColumnCount(70);
+        text.setWrapText(true);
+        text.setPrefRowCount(Math.min(14, Math.max(3, (int) details.lines().count() * 2)));
+        text.setPrefWidth(700);
         text.getStyleClass().add(Styles.MONO);
         text.setId("confirm-details");
         d.getDialogPane().setContent(new VBox(8, text));
+        d.getDialogPane().setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
+        d.getDialogPane().setPrefWidth(740);
         ((Button) d.getDialogPane().lookupButton(ok)).setId("confirm-ok");
         d.setOnHidden(e -> answer.accept(d.getResult() == ok));
         d.show();

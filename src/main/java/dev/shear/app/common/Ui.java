@@ -33,6 +33,16 @@ public final class Ui {
         return styled(new Label(text), Styles.SECTION);
     }
 
+    /// A label for a problem that takes no room while there is none.
+    public static Label problem(javafx.beans.value.ObservableStringValue text) {
+        Label l = styled(new Label(), Styles.FIELD_ERROR);
+        l.setWrapText(true);
+        l.textProperty().bind(text);
+        l.managedProperty().bind(l.textProperty().isNotEmpty());
+        l.visibleProperty().bind(l.textProperty().isNotEmpty());
+        return l;
+    }
+
     public static Label hint(String text) {
         Label l = styled(new Label(text), Styles.HINT);
         l.setWrapText(true);

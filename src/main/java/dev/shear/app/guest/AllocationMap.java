@@ -15,7 +15,7 @@ public final class AllocationMap extends HBox {
             r.getStyleClass().add("bucket");
             r.setMinSize(2, 14);
             r.setPrefSize(3, 14);
-            r.setOpacity(s <= 0 ? 0.08 : 0.25 + 0.75 * Math.min(1, s));
+            r.setOpacity(s <= 0 ? 0.08 : 0.2 + 0.8 * Math.sqrt(Math.min(1, s)));
             getChildren().add(r);
         }
     }

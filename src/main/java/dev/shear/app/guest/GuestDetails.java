@@ -1,11 +1,14 @@
 package dev.shear.app.guest;
 
+import dev.shear.app.archive.ArchiveRow;
 import dev.shear.block.BlockNode;
 import dev.shear.block.NativeFile;
 import dev.shear.datacenter.Datacenter;
 import dev.shear.datacenter.GuestConfig;
 import dev.shear.datacenter.GuestDisk;
 import dev.shear.datacenter.Storage;
+import dev.shear.datacenter.archive.Archive;
+import dev.shear.datacenter.archive.Archives;
 import dev.shear.datacenter.run.OpenGuest;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -18,8 +21,9 @@ import java.util.Optional;
 ///
 /// @param config the configuration
 /// @param state  where the disks are open
-/// @param disks  one row per disk
-public record GuestDetails(GuestConfig config, GuestState state, List<DiskRow> disks) {
+/// @param disks   one row per disk
+/// @param backups the guest's backup archives, newest first
+public record GuestDetails(GuestConfig config, GuestState state, List<DiskRow> disks, List<ArchiveRow> backups) {
     /// Buckets of the allocation map.
     public static final int BUCKETS = 48;
 
@@ -43,7 +47,12 @@ public record GuestDetails(GuestConfig config, GuestState state, List<DiskRow> d
             rows.add(new DiskRow(d.key(), d.bus().id(), d.size(), allocated, d.volume().name().format().id(),
                     d.volume().storage(), d.volume().toString(), map, st.exports().getOrDefault(d.key(), "")));
         }
-        return new GuestDetails(c, st, rows);
+        List<ArchiveRow> backups = new ArrayList<>();
+        for (Archive a : new Archives(dc).list(vmid)) {
+            backups.add(ArchiveRow.of(a));
+        }
+        backups.sort(java.util.Comparator.comparing(ArchiveRow::time).reversed());
+        return new GuestDetails(c, st, rows, backups);
     }
 
     private static double[] allocation(Storage s, GuestDisk d, Optional<GuestHost.Hosted> hosted) throws IOException {

@@ -15,7 +15,7 @@ import java.util.List;
 /// Thread-safe: the generators are; `lastCount`/`lastNanos` are guarded by `this`.
 public final class GuestLoad implements AutoCloseable {
     /// The slider's range.
-    public static final int MIN_IOPS = 10;
+    public static final int MIN_IOPS = 100;
     public static final int MAX_IOPS = 5000;
     public static final int DEFAULT_IOPS = 500;
     private static final System.Logger LOG = System.getLogger(GuestLoad.class.getName());
@@ -29,6 +29,7 @@ public final class GuestLoad implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private final List<? extends AutoCloseable> owned;
     private long lastCount;
+    private volatile int iops;
     private long lastNanos = System.nanoTime();
 
     private GuestLoad(List<? extends AutoCloseable> owned) {
@@ -40,8 +41,9 @@ public final class GuestLoad implements AutoCloseable {
     public static GuestLoad start(String guest, List<? extends BlockNode> disks, List<? extends AutoCloseable> owned,
                                   int iops) {
         GuestLoad load = new GuestLoad(owned);
+        load.iops = iops;
         int share = share(iops, disks.size());
-        long seed = guest.hashCode();
+        long seed = guest.hashCode() * 31L + System.nanoTime();
         for (BlockNode d : disks) {
             LoadGenerator g = new LoadGenerator(d, new LoadSpec(share, 0.8, 4096, Duration.ofDays(365), 16, seed++));
             load.generators.add(g);
@@ -69,9 +71,15 @@ public final class GuestLoad implements AutoCloseable {
 
     /// Changes the total rate.
     public void setIops(int iops) {
+        this.iops = iops;
         for (LoadGenerator g : generators) {
             g.setIops(share(iops, generators.size()));
         }
+    }
+
+    /// The total rate asked for.
+    public int iops() {
+        return iops;
     }
 
     /// Writes per second since the previous call, and latency so far.

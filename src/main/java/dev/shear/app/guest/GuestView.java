@@ -1,6 +1,8 @@
 package dev.shear.app.guest;
 
 import atlantafx.base.controls.ToggleSwitch;
+import dev.shear.app.archive.ArchiveRow;
+import dev.shear.app.archive.ArchiveTable;
 import dev.shear.app.common.Formats;
 import dev.shear.app.common.Styles;
 import dev.shear.app.common.Ui;
@@ -34,7 +36,8 @@ public final class GuestView implements View {
         this.vm = vm;
         HBox head = new HBox(12, title, badges);
         head.setAlignment(Pos.CENTER_LEFT);
-        VBox page = Ui.page(head, description, actions(), load(), Ui.section("Disks"), disks());
+        VBox page = Ui.page(head, description, actions(), load(), Ui.section("Disks"), disks(), Ui.section("Backups"),
+                backups());
         root = new ScrollPane(page);
         root.setFitToWidth(true);
         root.getStyleClass().add("edge-to-edge");
@@ -74,6 +77,9 @@ public final class GuestView implements View {
         slider.setId("guest-load-iops");
         slider.setPrefWidth(260);
         slider.setBlockIncrement(100);
+        slider.setMajorTickUnit(100);
+        slider.setMinorTickCount(0);
+        slider.setSnapToTicks(true);
         slider.valueProperty().addListener((o, a, v) -> vm.iopsProperty().set((int) Math.round(v.doubleValue())));
         Label iops = new Label();
         iops.textProperty().bind(Bindings.format("%d IOPS", vm.iopsProperty()));
@@ -85,8 +91,8 @@ public final class GuestView implements View {
         var state = vm.detailsProperty();
         toggle.disableProperty().bind(Bindings.createBooleanBinding(() -> state.get() == null
                 || !state.get().state().isRunning(), state).or(vm.busyProperty()));
-        Label help = Ui.hint("Random 4 KiB writes (80 %) and reads to every disk, like a busy guest, so a backup can be "
-                + "watched under write pressure. Start the guest first.");
+        Label help = Ui.hint("Random 4 KiB writes (80 %) and reads on every disk, like a busy guest, so a backup can be "
+                + "watched under write pressure. Needs the guest running.");
         return Ui.card(Ui.section("Guest load"), row, help);
     }
 
@@ -126,6 +132,15 @@ public final class GuestView implements View {
         t.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         t.setFixedCellSize(34);
         t.prefHeightProperty().bind(Bindings.size(vm.disks()).multiply(34).add(44));
+        t.minHeightProperty().bind(t.prefHeightProperty());
+        return t;
+    }
+
+    private Node backups() {
+        TableView<ArchiveRow> t = ArchiveTable.of(vm.backups(), false);
+        t.setId("guest-backups");
+        t.setFixedCellSize(34);
+        t.prefHeightProperty().bind(Bindings.max(2, Bindings.size(vm.backups())).multiply(34).add(44));
         t.minHeightProperty().bind(t.prefHeightProperty());
         return t;
     }

@@ -1,6 +1,7 @@
 package dev.shear.app.guest;
 
 import dev.shear.app.AppContext;
+import dev.shear.app.archive.ArchiveRow;
 import dev.shear.app.backup.StorageChoices;
 import dev.shear.app.common.Errors;
 import dev.shear.app.common.Frames;
@@ -38,6 +39,7 @@ public final class GuestViewModel implements AutoCloseable {
     private final int vmid;
     private final ReadOnlyObjectWrapper<GuestDetails> details = new ReadOnlyObjectWrapper<>();
     private final ObservableList<DiskRow> disks = FXCollections.observableArrayList();
+    private final ObservableList<ArchiveRow> backups = FXCollections.observableArrayList();
     private final ReadOnlyBooleanWrapper busy = new ReadOnlyBooleanWrapper(false);
     private final BooleanProperty loadOn = new SimpleBooleanProperty(false);
     private final IntegerProperty iops = new SimpleIntegerProperty(GuestLoad.DEFAULT_IOPS);
@@ -51,7 +53,10 @@ public final class GuestViewModel implements AutoCloseable {
     public GuestViewModel(AppContext ctx, int vmid) {
         this.ctx = ctx;
         this.vmid = vmid;
-        ctx.loads().get(vmid).ifPresent(l -> setLoadQuietly(true));
+        ctx.loads().get(vmid).ifPresent(l -> {
+            setLoadQuietly(true);
+            iops.set(l.iops());
+        });
         loadOn.addListener((o, a, on) -> {
             if (!applyingLoad) {
                 applyLoad(on);
@@ -85,7 +90,12 @@ public final class GuestViewModel implements AutoCloseable {
         ctx.tasks().execute(() -> GuestDetails.read(ctx.dc(), ctx.states(), ctx.host(), vmid), d -> {
             refreshing = false;
             details.set(d);
-            disks.setAll(d.disks());
+            if (!d.disks().equals(disks)) {
+                disks.setAll(d.disks());
+            }
+            if (!d.backups().equals(backups)) {
+                backups.setAll(d.backups());
+            }
             if (!d.state().isRunning() && loadOn.get()) {
                 setLoadQuietly(false);
             }
@@ -233,6 +243,11 @@ public final class GuestViewModel implements AutoCloseable {
 
     public ObservableList<DiskRow> disks() {
         return disks;
+    }
+
+    /// The guest's backups, newest first.
+    public ObservableList<ArchiveRow> backups() {
+        return backups;
     }
 
     /// True while a start, stop or load change is under way.

@@ -23,7 +23,7 @@ public final class DiskProgress {
     private final String disk;
     private final Instant started;
     private final ReadOnlyDoubleWrapper fraction = new ReadOnlyDoubleWrapper(0);
-    private final ReadOnlyStringWrapper bytes = new ReadOnlyStringWrapper("waiting");
+    private final ReadOnlyStringWrapper bytes = new ReadOnlyStringWrapper("");
     private final ReadOnlyStringWrapper rate = new ReadOnlyStringWrapper("");
     private final ReadOnlyStringWrapper eta = new ReadOnlyStringWrapper("");
     private final ReadOnlyStringWrapper fleece = new ReadOnlyStringWrapper("");
@@ -45,7 +45,7 @@ public final class DiskProgress {
         bytes.set(Formats.bytes(p.bytesDone()) + " of " + Formats.bytes(p.bytesTotal()));
         rate.set(p.state().isFinal() ? "" : Formats.rate(p.bytesPerSecond()));
         eta.set(p.state().isFinal() ? "" : "ETA " + Formats.duration(Formats.eta(p.bytesRemaining(), p.bytesPerSecond())));
-        fleece.set(p.fleeceAllocated() < 0 ? "" : "fleecing image " + Formats.bytes(p.fleeceAllocated()) + " on disk");
+        fleece.set(p.fleeceAllocated() < 0 ? "" : "fleecing image " + Formats.bytes(p.fleeceAllocated()));
         if (!p.state().isFinal()) {
             state.set(word(p.state()));
         }

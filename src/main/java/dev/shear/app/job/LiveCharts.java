@@ -8,32 +8,29 @@ import javafx.scene.chart.LineChart;
 import javafx.scene.chart.NumberAxis;
 import javafx.scene.chart.XYChart;
 import javafx.scene.control.ListView;
-import javafx.scene.layout.HBox;
-import javafx.scene.layout.Priority;
-import javafx.scene.layout.VBox;
+import java.util.List;
 import java.util.function.Function;
 
-/// The live view's bottom row: throughput and fleecing-image size over time (a line per disk,
-/// fed by the model's samples; no animation) and the log.
+/// The live view's charts — throughput and fleecing-image size over time, a line per disk, fed by
+/// the model's samples, no animation — and its log.
 final class LiveCharts {
     private LiveCharts() {
     }
 
-    static Node row(LiveJobViewModel vm) {
-        Node throughput = chart("Throughput (MB/s)", vm, DiskProgress::throughput, "chart-throughput");
-        Node fleece = chart("Fleecing image on disk (MiB)", vm, DiskProgress::fleeceSize, "chart-fleece");
+    /// The throughput and fleecing-size charts.
+    static List<Node> charts(LiveJobViewModel vm) {
+        return List.of(chart("Throughput, MB/s", vm, DiskProgress::throughput, "chart-throughput"),
+                chart("Fleecing image, MiB", vm, DiskProgress::fleeceSize, "chart-fleece"));
+    }
+
+    /// The log, following its end.
+    static Node log(LiveJobViewModel vm) {
         ListView<String> log = new ListView<>(vm.log());
         log.setId("job-log");
         log.getStyleClass().add(dev.shear.app.common.Styles.MONO);
-        log.setPrefHeight(200);
+        log.setPrefHeight(150);
         vm.log().addListener((ListChangeListener<String>) c -> log.scrollTo(vm.log().size() - 1));
-        VBox logBox = Ui.card(Ui.section("Log"), log);
-        HBox row = new HBox(14, throughput, fleece, logBox);
-        for (Node n : row.getChildren()) {
-            HBox.setHgrow(n, Priority.ALWAYS);
-            ((VBox) n).setPrefWidth(300);
-        }
-        return row;
+        return Ui.card(Ui.section("Log"), log);
     }
 
     private static Node chart(String title, LiveJobViewModel vm, Function<DiskProgress, ObservableList<Sample>> samples,
@@ -48,8 +45,9 @@ final class LiveCharts {
         chart.setAnimated(false);
         chart.setCreateSymbols(false);
         chart.setLegendVisible(vm.disks().size() > 1);
-        chart.setPrefHeight(200);
-        chart.setMinHeight(160);
+        chart.setPrefHeight(195);
+        chart.setMinHeight(140);
+        chart.setPrefWidth(260);
         for (DiskProgress d : vm.disks()) {
             XYChart.Series<Number, Number> s = new XYChart.Series<>();
             s.setName(d.disk());

@@ -37,7 +37,12 @@ public final class LiveJobView implements View {
 
     public LiveJobView(LiveJobViewModel vm) {
         this.vm = vm;
-        VBox page = Ui.page(header(), subtitle(), disks(), mapCard(), LiveCharts.row(vm));
+        HBox top = new HBox(14, disks());
+        HBox.setHgrow(top.getChildren().getFirst(), Priority.ALWAYS);
+        for (Node chart : LiveCharts.charts(vm)) {
+            top.getChildren().add(chart);
+        }
+        VBox page = Ui.page(header(), subtitle(), top, mapCard(), LiveCharts.log(vm));
         root = new ScrollPane(page);
         root.setFitToWidth(true);
         root.getStyleClass().add("edge-to-edge");
@@ -120,6 +125,7 @@ public final class LiveJobView implements View {
             percent.textProperty().bind(Bindings.createStringBinding(() -> Formats.percent(d.fractionProperty().get()),
                     d.fractionProperty()));
             Label detail = Ui.styled(new Label(), "disk-detail");
+            detail.setWrapText(true);
             detail.setId("detail-" + d.disk());
             detail.textProperty().bind(Bindings.createStringBinding(() -> String.join("  ·  ", java.util.stream.Stream.of(
                     d.bytesProperty().get(), d.rateProperty().get(), d.etaProperty().get(), d.stateProperty().get(),
@@ -143,7 +149,7 @@ public final class LiveJobView implements View {
         HBox head = new HBox(10, Ui.section("Cluster map"), disk, summary, Ui.grow(),
                 Ui.hint("drag to zoom, double-click for all"), whole);
         head.setAlignment(Pos.CENTER_LEFT);
-        map.setPrefHeight(200);
+        map.setPrefHeight(190);
         map.setMinHeight(120);
         Label hover = Ui.styled(new Label(" "), Styles.HINT, "map-hover");
         hover.textProperty().bind(Bindings.createStringBinding(() -> map.hoverTextProperty().get().isEmpty()

@@ -53,6 +53,8 @@ public final class MainViewModel implements AutoCloseable {
     private final ObjectProperty<NavItem> selected = new SimpleObjectProperty<>(new NavItem.Datacenter());
     private AppContext context;
     private Frames.Subscription ticking;
+    /// Closes the context when the process is told to end (SIGTERM, logout) without closing the app.
+    private Thread shutdownHook;
     private boolean refreshing;
     private long lastRefresh;
 
@@ -85,6 +87,9 @@ public final class MainViewModel implements AutoCloseable {
 
     private void opened(Datacenter dc) {
         context = new AppContext(dc, tasks, dialogs, frames, hosts.apply(dc), selected::set);
+        AppContext c = context;
+        shutdownHook = Thread.ofPlatform().name("shear-app-shutdown").unstarted(c::close);
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
         message.set("Datacenter " + dc.root().path());
         phase.set(Phase.READY);
         refresh();
@@ -186,7 +191,13 @@ public final class MainViewModel implements AutoCloseable {
             ticking.cancel();
         }
         if (context != null) {
+            context.closeViews();
             context.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException e) {
+                System.getLogger(MainViewModel.class.getName()).log(System.Logger.Level.DEBUG, "shutting down already");
+            }
         }
     }
 }

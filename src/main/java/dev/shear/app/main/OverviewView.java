@@ -26,7 +26,11 @@ public final class OverviewView implements View {
         root = Ui.page();
         switch (part) {
             case ALL -> {
-                root.getChildren().addAll(Ui.title("Datacenter"), Ui.subtitle(vm.messageProperty().get()));
+                javafx.scene.control.Label sub = Ui.subtitle("");
+                sub.textProperty().bind(javafx.beans.binding.Bindings.createStringBinding(() -> vm.guests().size()
+                        + " guests and " + vm.storages().size() + " storages in " + vm.context().dc().root().path(),
+                        vm.guests(), vm.storages()));
+                root.getChildren().addAll(Ui.title("Datacenter"), sub);
                 root.getChildren().addAll(Ui.section("Guests"), guests(vm), Ui.section("Storages"), storages(vm));
             }
             case STORAGES -> root.getChildren().addAll(Ui.title("Storages"),

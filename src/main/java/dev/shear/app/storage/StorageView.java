@@ -38,8 +38,7 @@ public final class StorageView implements View {
     public StorageView(StorageViewModel vm) {
         this.vm = vm;
         title.setText(vm.id());
-        Label problem = Ui.styled(new Label(), Styles.FIELD_ERROR);
-        problem.textProperty().bind(vm.problemProperty());
+        Label problem = Ui.problem(vm.problemProperty());
         usage.setAlignment(Pos.CENTER_LEFT);
         VBox page = Ui.page(title, subtitle, problem, Ui.card(Ui.section("Capacity"), usage, facts),
                 fleecingSection(), Ui.section("Volumes"), volumes(), archives);

@@ -63,8 +63,7 @@ public final class TasksView implements View {
         split.setOrientation(Orientation.VERTICAL);
         split.setDividerPositions(0.55);
         VBox.setVgrow(split, Priority.ALWAYS);
-        Label problem = Ui.styled(new Label(), Styles.FIELD_ERROR);
-        problem.textProperty().bind(vm.problemProperty());
+        Label problem = Ui.problem(vm.problemProperty());
         root = Ui.page(Ui.title("Tasks"), Ui.subtitle("Backups, restores, cleanups and more, from this app and every"
                 + " other Shear process, newest first."), problem, split);
     }
