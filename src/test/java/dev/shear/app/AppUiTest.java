@@ -4,6 +4,7 @@ import dev.shear.app.main.MainViewModel;
 import dev.shear.datacenter.DatacenterRoot;
 import dev.shear.datacenter.demo.Demo;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -53,7 +54,37 @@ abstract class AppUiTest extends FxRobot {
         try {
             WaitForAsyncUtils.waitFor(seconds, TimeUnit.SECONDS, () -> WaitForAsyncUtils.asyncFx(condition).get());
         } catch (TimeoutException e) {
-            throw new TimeoutException("timed out after " + seconds + " s waiting for " + what);
+            throw new TimeoutException("timed out after " + seconds + " s waiting for " + what + " (picture of the"
+                    + " windows: " + picture(what) + ")");
+        }
+    }
+
+    /// Saves a picture of every window under `target/ui-failures/` and returns its path.
+    private static String picture(String what) {
+        try {
+            java.nio.file.Path dir = java.nio.file.Files.createDirectories(java.nio.file.Path.of("target", "ui-failures"));
+            int i = 0;
+            for (javafx.stage.Window w : WaitForAsyncUtils.asyncFx(() -> List.copyOf(javafx.stage.Window.getWindows())).get()) {
+                javafx.scene.image.WritableImage img = WaitForAsyncUtils.asyncFx(() -> w.getScene().snapshot(null)).get();
+                java.nio.file.Path f = dir.resolve(what.replaceAll("[^A-Za-z0-9]+", "-") + "-" + i++ + ".png");
+                javax.imageio.ImageIO.write(javafx.embed.swing.SwingFXUtils.fromFXImage(img, null), "png", f.toFile());
+            }
+            return dir.toAbsolutePath().toString();
+        } catch (Exception e) {
+            return "none (" + e + ")";
+        }
+    }
+
+    /// Clicks a place in the navigation tree and waits until it is selected (clicks once more if
+    /// the first click fell between two redraws of the tree on a busy machine).
+    void open(String navId, dev.shear.app.main.NavItem expected) throws TimeoutException {
+        clickOn(navId);
+        try {
+            waitUntil(expected + " selected", 5, () -> app.model().selectedProperty().get().equals(expected));
+        } catch (TimeoutException e) {
+            System.err.println("the click on " + navId + " did not select it; clicking again");
+            clickOn(navId);
+            waitUntil(expected + " selected", 10, () -> app.model().selectedProperty().get().equals(expected));
         }
     }
 

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.input.KeyCode;
+import dev.shear.app.main.NavItem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +25,7 @@ class BackupDialogUiTest extends AppUiTest {
     @Test
     void minClusterSizeThreeKIsRejectedWithTheMessageAndFourMIsAccepted() throws Exception {
         launch(dir.resolve("shear"));
-        clickOn("#nav-guest-101");
+        open("#nav-guest-101", new NavItem.Guest(101));
         waitUntil("the guest view", 10, () -> showing("#guest-backup") && !lookup("#guest-backup").queryButton().isDisabled());
         clickOn("#guest-backup");
         waitUntil("the backup dialog", 20, () -> showing("#backup-min-cluster-size"));

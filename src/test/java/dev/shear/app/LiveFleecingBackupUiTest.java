@@ -11,6 +11,7 @@ import dev.shear.datacenter.VolumeKind;
 import java.nio.file.Path;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.TableView;
+import dev.shear.app.main.NavItem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,7 +22,7 @@ class LiveFleecingBackupUiTest extends AppUiTest {
     @Test
     void aFleecingBackupOfADemoGuestUnderLoadRunsToCompletion() throws Exception {
         launch(dir.resolve("shear"));
-        clickOn("#nav-guest-101");
+        open("#nav-guest-101", new NavItem.Guest(101));
         waitUntil("the guest view", 10, () -> showing("#guest-start") && !lookup("#guest-start").queryButton().isDisabled());
         clickOn("#guest-start");
         waitUntil("the guest to run", 20, () -> context().host().hosted(101).isPresent()
@@ -51,14 +52,15 @@ class LiveFleecingBackupUiTest extends AppUiTest {
         assertThat(f.total(ClusterState.TO_COPY) + f.total(ClusterState.IN_FLIGHT) + f.total(ClusterState.HELD)).isZero();
         assertThat(text("#map-summary")).startsWith(f.clusters() + " of " + f.clusters() + " clusters").endsWith("(100 %)");
 
-        clickOn("#nav-storage-fast");
+        context().loads().stop(101);
+        open("#nav-storage-fast", new NavItem.Storage("fast"));
         waitUntil("the storage view", 10, () -> showing("#fleecing-images"));
         @SuppressWarnings("unchecked")
         TableView<FleecingImageRow> images = lookup("#fleecing-images").queryAs(TableView.class);
         waitUntil("the storage's fleecing images", 10, () -> context().dc().storages().get("fast").volumes().stream()
                 .noneMatch(v -> v.id().name().kind() == VolumeKind.FLEECE) && images.getItems().isEmpty());
 
-        clickOn("#nav-backups");
+        open("#nav-backups", new NavItem.Backups());
         waitUntil("the archive in Backups", 10, () -> showing("#backups-table")
                 && lookup("#backups-table").queryAs(TableView.class).getItems().size() == 1);
         ArchiveRow row = (ArchiveRow) lookup("#backups-table").queryAs(TableView.class).getItems().getFirst();

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import javafx.scene.control.Label;
 import javafx.scene.control.TableView;
 import javafx.scene.control.TextArea;
+import dev.shear.app.main.NavItem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,20 +23,15 @@ class StaleCleanupUiTest extends AppUiTest {
     @Test
     void aStaleFleecingImageIsShownAsStaleAndOneClickPlusTheConfirmationRemovesIt() throws Exception {
         Path root = dir.resolve("shear");
-        Path image;
-        try {
-            Datacenter dc = Datacenter.open(root);
-            Demo.create(dc, Demo.Size.SMALL, line -> { });
-            image = StaleState.leave(dc, 101, "fast", 1 << 20);
-        } finally {
-            // nothing to close: a Datacenter holds no open files between calls
-        }
+        Datacenter dc = Datacenter.open(root);
+        Demo.create(dc, Demo.Size.SMALL, line -> { });
+        Path image = StaleState.leave(dc, 101, "fast", 1 << 20);
         long bytes;
         try (NativeFile f = NativeFile.open(image, false)) {
             bytes = f.allocatedBytes();
         }
         launch(root);
-        clickOn("#nav-storage-fast");
+        open("#nav-storage-fast", new NavItem.Storage("fast"));
         waitUntil("the storage view", 10, () -> showing("#fleecing-images"));
         @SuppressWarnings("unchecked")
         TableView<FleecingImageRow> images = lookup("#fleecing-images").queryAs(TableView.class);

@@ -22,6 +22,8 @@ public final class NavigationTree {
     private final TreeItem<NavItem> backups = new TreeItem<>(new NavItem.Backups());
     private final TreeItem<NavItem> tasks = new TreeItem<>(new NavItem.Tasks());
     private boolean syncing;
+    /// The labels last shown under each parent (a guest may be renamed without its id changing).
+    private final java.util.Map<TreeItem<NavItem>, List<String>> shownLabels = new java.util.HashMap<>();
 
     public NavigationTree(MainViewModel vm, ObservableList<LiveBackup> live) {
         this.vm = vm;
@@ -56,9 +58,14 @@ public final class NavigationTree {
     private void syncChildren(TreeItem<NavItem> parent, List<NavItem> items) {
         List<NavItem> now = parent.getChildren().stream().map(TreeItem::getValue).toList();
         if (now.equals(items)) {
-            tree.refresh();
+            List<String> labels = items.stream().map(this::label).toList();
+            if (!labels.equals(shownLabels.get(parent))) {
+                tree.refresh();
+            }
+            shownLabels.put(parent, labels);
             return;
         }
+        shownLabels.put(parent, items.stream().map(this::label).toList());
         NavItem selected = vm.selectedProperty().get();
         syncing = true;
         try {
