@@ -57,6 +57,13 @@ final class DiskChain implements AutoCloseable {
             current = parentOf(archives, current, m);
             m = current.requireManifest();
         }
+        for (int i = 0; i < chain.size(); i++) {
+            Path file = chain.get(i).image(entries.get(i).file());
+            if (!Files.isRegularFile(file)) {
+                throw new NotFoundException("backup " + chain.get(i).id() + ": image " + file + " of disk " + key
+                        + " is missing");
+            }
+        }
         List<BlockNode> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < chain.size(); i++) {
@@ -75,10 +82,6 @@ final class DiskChain implements AutoCloseable {
 
     private static BlockNode openImage(Archive archive, Manifest.DiskEntry entry) throws IOException {
         Path file = archive.image(entry.file());
-        if (!Files.isRegularFile(file)) {
-            throw new NotFoundException("backup " + archive.id() + ": image " + file + " of disk " + entry.key()
-                    + " is missing");
-        }
         Qcow2Node node = Qcow2Node.open(file, false);
         if (node.hasBacking() != entry.incremental() || node.size() != entry.size()) {
             long size = node.size();
