@@ -180,12 +180,14 @@ class RestoreTest {
         assertThat(a.verification()).hasValueSatisfying(x -> assertThat(x.ok()).isFalse());
     }
 
-    /// The host offset of the first data cluster of a qcow2 image, as `qemu-img map` reports it.
+    /// The host offset of the first data cluster of a qcow2 image itself (not of its backing file),
+    /// as `qemu-img map` reports it.
     static long firstDataOffset(Path image) throws Exception {
         JsonNode map = new ObjectMapper().readTree(Interop.run("qemu-img", "map", "--output=json", "-f", "qcow2",
                 image.toString()).ok().stdout());
         for (JsonNode e : map) {
-            if (e.get("data").asBoolean() && e.has("offset") && e.get("length").asLong() > 4096) {
+            if (e.get("data").asBoolean() && e.get("depth").asInt() == 0 && e.has("offset")
+                    && e.get("length").asLong() > 4096) {
                 return e.get("offset").asLong();
             }
         }

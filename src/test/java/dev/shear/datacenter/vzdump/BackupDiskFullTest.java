@@ -1,0 +1,67 @@
+package dev.shear.datacenter.vzdump;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.shear.datacenter.TaskState;
+import dev.shear.datacenter.archive.Archives;
+import dev.shear.testing.Interop;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/// A backup storage that fills up: a 1 MiB tmpfs mounted as its directory (mounting needs root:
+/// skipped elsewhere, but CI runs as root and fails if the mount fails).
+class BackupDiskFullTest {
+    @TempDir
+    Path root;
+
+    @Test
+    void aFullBackupStorageFailsTheTaskSayingSoAndLeavesNothing() throws Exception {
+        VzdumpFixture fx = new VzdumpFixture(root);
+        Path dir = fx.dc.storages().get("backup").config().path();
+        mountTmpfs(dir, "1m");
+        try {
+            BackupOutcome o = new BackupService(fx.dc).start(BackupRequest.of(101, "backup")
+                    .withFleecing(FleecingOption.parse("1,storage=fast")), null, e -> { }).await();
+            assertThat(o.ok()).as("2.6 MiB of data on a 1 MiB storage").isFalse();
+            assertThat(o.error()).contains("scsi0.qcow2").containsIgnoringCase("no space left");
+            assertThat(fx.dc.tasks().info(o.task()).state()).isEqualTo(TaskState.ERROR);
+            assertThat(fx.dc.tasks().info(o.task()).error()).isEqualTo(o.error());
+            assertThat(new Archives(fx.dc).list()).as("the incomplete archive is removed").isEmpty();
+            try (Stream<Path> s = Files.list(dir.resolve("dump"))) {
+                assertThat(s).isEmpty();
+            }
+            assertThat(fx.guest(101).lock()).isNull();
+            assertThat(fx.guest(101).fleecing()).isEmpty();
+            assertThat(fx.dc.storages().get("fast").volumes()).isEmpty();
+            assertThat(new StaleCleanup(fx.dc).find().items()).isEmpty();
+        } finally {
+            Interop.run("umount", dir.toString()).ok();
+        }
+    }
+
+    /// Mounts a tmpfs of `size` on `dir`, or skips the test where that is impossible (not root),
+    /// except in CI.
+    private static void mountTmpfs(Path dir, String size) throws Exception {
+        boolean isRoot = (int) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
+        String why = null;
+        if (!isRoot) {
+            why = "mounting a tmpfs needs root; run as root (as CI does) to test a full backup storage";
+        } else {
+            Interop.Result r = Interop.run("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", dir.toString());
+            if (r.exitCode() != 0) {
+                why = "cannot mount a tmpfs on " + dir + ": " + r.stderr().strip();
+            }
+        }
+        if (why != null) {
+            if (Interop.inCi()) {
+                fail(why);
+            }
+            Assumptions.abort(why);
+        }
+    }
+}
