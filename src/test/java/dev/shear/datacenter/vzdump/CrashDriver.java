@@ -3,6 +3,9 @@ package dev.shear.datacenter.vzdump;
 import dev.shear.backup.BackupEvent;
 import dev.shear.backup.JobState;
 import dev.shear.datacenter.Datacenter;
+import dev.shear.datacenter.archive.Restore;
+import dev.shear.datacenter.archive.RestoreOutcome;
+import dev.shear.datacenter.archive.TaskProgress;
 import dev.shear.datacenter.run.OpenGuest;
 import java.nio.file.Path;
 import java.util.Random;
@@ -10,10 +13,14 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/// The child JVM of the crash tests, run as `CrashDriver <root> <vmid> <bwlimit B/s>`: opens guest
-/// `vmid` as a running guest, keeps writing to its disks, and backs it up with fleecing on `fast`
-/// to `backup`. It prints a line at lifecycle steps the parent may wait for (`copying <disk>`,
-/// `completed <disk>`) and `finished …` at the end; the parent kills it somewhere on the way.
+/// The child JVM of the crash tests; the parent kills it somewhere on the way ([CrashHarness]).
+///
+/// * `CrashDriver backup <root> <vmid> <bwlimit B/s>`: opens guest `vmid` as a running guest,
+///   keeps writing to its disks, and backs it up with fleecing on `fast` to `backup`, printing a
+///   line at steps the parent may wait for (`copying <disk>`, `completed <disk>`);
+/// * `CrashDriver restore <root> <archive> <vmid> <force>`: restores `archive` to guest `vmid`.
+///
+/// Both print `finished …` at the end.
 public final class CrashDriver {
     private static final Set<String> COPYING = ConcurrentHashMap.newKeySet();
 
@@ -21,9 +28,15 @@ public final class CrashDriver {
     }
 
     public static void main(String[] args) throws Exception {
-        Datacenter dc = Datacenter.open(Path.of(args[0]));
-        int vmid = Integer.parseInt(args[1]);
-        long bwlimit = Long.parseLong(args[2]);
+        Datacenter dc = Datacenter.open(Path.of(args[1]));
+        if (args[0].equals("restore")) {
+            RestoreOutcome o = new Restore(dc).start(args[2], Integer.parseInt(args[3]), null,
+                    Boolean.parseBoolean(args[4]), TaskProgress.NONE).await();
+            say("finished ok=" + o.ok() + (o.error() == null ? "" : " error=" + o.error()));
+            return;
+        }
+        int vmid = Integer.parseInt(args[2]);
+        long bwlimit = Long.parseLong(args[3]);
         try (OpenGuest guest = OpenGuest.open(dc, dc.guests().get(vmid), "run")) {
             AtomicBoolean stop = new AtomicBoolean();
             Thread writer = Thread.ofPlatform().daemon().start(() -> write(guest, stop));

@@ -30,8 +30,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-/// Runs [CrashDriver] in a child JVM and kills it with SIGKILL at one [Step] of the backup
-/// lifecycle.
+/// Runs [CrashDriver] in a child JVM and kills it with SIGKILL at one [Point] of its work (a
+/// [Step] of the backup lifecycle, or of a restore).
 ///
 /// A step is either a **breakpoint** — the child runs under the Java debugger (JDWP); the parent
 /// sets a breakpoint on entry to the method that begins the next step, and when the child stops
@@ -40,40 +40,46 @@ import java.util.concurrent.TimeUnit;
 /// steps that are periods rather than instants. [Process#destroyForcibly()] sends SIGKILL on
 /// Linux; the exit status 137 (128 + 9) is checked to prove it.
 final class CrashHarness {
-    /// Where the child dies. `hit` counts calls of the method (the second allocation …).
+    /// Where a child dies: on entry to the `hit`-th call of `method` of `className`, or (when
+    /// `className` is null) once it printed the line `marker`.
+    record Point(String className, String method, int hit, String marker) {
+        static Point entry(String className, String method, int hit) {
+            return new Point(className, method, hit, null);
+        }
+
+        static Point marker(String line) {
+            return new Point(null, null, 0, line);
+        }
+    }
+
+    /// The steps of a backup with fleecing where [CrashDriver] dies.
     enum Step {
         /// The guest is locked; nothing else happened.
-        LOCKED("dev.shear.datacenter.vzdump.FleecingImages", "cleanupLeftovers", 1, null, 0),
+        LOCKED(Point.entry("dev.shear.datacenter.vzdump.FleecingImages", "cleanupLeftovers", 1), 0),
         /// The archive directory and its empty images exist; no fleecing image is recorded.
-        ARCHIVE_CREATED("dev.shear.datacenter.vzdump.FleecingImages", "allocate", 1, null, 0),
+        ARCHIVE_CREATED(Point.entry("dev.shear.datacenter.vzdump.FleecingImages", "allocate", 1), 0),
         /// Both fleecing images are recorded in the guest; neither file exists.
-        FLEECING_RECORDED("dev.shear.datacenter.Storage", "allocate", 1, null, 0),
+        FLEECING_RECORDED(Point.entry("dev.shear.datacenter.Storage", "allocate", 1), 0),
         /// The first fleecing image exists, the second does not.
-        FLEECING_HALF_ALLOCATED("dev.shear.datacenter.Storage", "allocate", 2, null, 0),
+        FLEECING_HALF_ALLOCATED(Point.entry("dev.shear.datacenter.Storage", "allocate", 2), 0),
         /// Both fleecing images exist and are open; the point in time is not taken yet.
-        FLEECING_ALLOCATED("dev.shear.backup.GuestBackup", "prepare", 1, null, 0),
+        FLEECING_ALLOCATED(Point.entry("dev.shear.backup.GuestBackup", "prepare", 1), 0),
         /// The first disk is being copied (copy-before-write into the fleecing image as the guest writes).
-        COPYING(null, null, 0, "copying scsi0", 1L << 20),
+        COPYING(Point.marker("copying scsi0"), 1L << 20),
         /// The first disk is done, the second is being copied.
-        FIRST_DISK_DONE(null, null, 0, "completed scsi0", 2L << 20),
+        FIRST_DISK_DONE(Point.marker("completed scsi0"), 2L << 20),
         /// Every disk is copied; the fleecing images are still there.
-        COPIED("dev.shear.datacenter.vzdump.FleecingImages", "release", 1, null, 0),
+        COPIED(Point.entry("dev.shear.datacenter.vzdump.FleecingImages", "release", 1), 0),
         /// The fleecing images are freed and un-recorded; the manifest is not written.
-        FLEECING_RELEASED("dev.shear.datacenter.archive.Archives", "complete", 1, null, 0),
+        FLEECING_RELEASED(Point.entry("dev.shear.datacenter.archive.Archives", "complete", 1), 0),
         /// The archive is complete; the guest is still locked.
-        COMPLETED("dev.shear.datacenter.Guests", "unlock", 1, null, 0);
+        COMPLETED(Point.entry("dev.shear.datacenter.Guests", "unlock", 1), 0);
 
-        final String className;
-        final String method;
-        final int hit;
-        final String marker;
+        final Point point;
         final long bwlimit;
 
-        Step(String className, String method, int hit, String marker, long bwlimit) {
-            this.className = className;
-            this.method = method;
-            this.hit = hit;
-            this.marker = marker;
+        Step(Point point, long bwlimit) {
+            this.point = point;
             this.bwlimit = bwlimit;
         }
     }
@@ -83,29 +89,35 @@ final class CrashHarness {
     private CrashHarness() {
     }
 
-    /// Runs the child on datacenter `root` backing up guest `vmid` and kills it at `step`.
+    /// Runs [CrashDriver] backing up guest `vmid` of datacenter `root` and kills it at `step`.
     static void crashAt(Path root, int vmid, Step step) throws Exception {
+        crashAt(step.point, "backup", root.toString(), Integer.toString(vmid), Long.toString(step.bwlimit));
+    }
+
+    /// Runs `CrashDriver args…` in a child JVM under the debugger and kills it at `point`.
+    static void crashAt(Point point, String... args) throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
-        Process child = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED",
+        List<String> cmd = new java.util.ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
                 "-agentlib:jdwp=transport=dt_socket,server=y,suspend=y,address=127.0.0.1:0",
-                "-cp", System.getProperty("java.class.path"), CrashDriver.class.getName(), root.toString(),
-                Integer.toString(vmid), Long.toString(step.bwlimit)).redirectErrorStream(true).start();
+                "-cp", System.getProperty("java.class.path"), CrashDriver.class.getName()));
+        cmd.addAll(List.of(args));
+        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         Output out = new Output(child);
         try {
             String listening = out.next("Listening for transport dt_socket at address: ");
             VirtualMachine vm = attach(listening.substring(listening.lastIndexOf(' ') + 1));
-            if (step.className != null) {
-                List<ReferenceType> loaded = vm.classesByName(step.className);
+            if (point.className() != null) {
+                List<ReferenceType> loaded = vm.classesByName(point.className());
                 if (loaded.isEmpty()) {
                     ClassPrepareRequest r = vm.eventRequestManager().createClassPrepareRequest();
-                    r.addClassFilter(step.className);
+                    r.addClassFilter(point.className());
                     r.enable();
                 } else {
-                    breakAt(vm, loaded.getFirst(), step);
+                    breakAt(vm, loaded.getFirst(), point);
                 }
             }
             vm.resume();
-            waitForStep(vm, out, step);
+            waitFor(vm, out, point);
             child.destroyForcibly();
             assertThat(child.waitFor()).as("killed by SIGKILL (exit status 128 + 9)").isEqualTo(137);
         } finally {
@@ -123,23 +135,23 @@ final class CrashHarness {
         return c.attach(args);
     }
 
-    private static void breakAt(VirtualMachine vm, ReferenceType type, Step step) {
-        List<com.sun.jdi.Method> methods = type.methodsByName(step.method);
-        assertThat(methods).as("%s.%s", step.className, step.method).hasSize(1);
+    private static void breakAt(VirtualMachine vm, ReferenceType type, Point point) {
+        List<com.sun.jdi.Method> methods = type.methodsByName(point.method());
+        assertThat(methods).as("%s.%s", point.className(), point.method()).hasSize(1);
         Location at = methods.getFirst().location();
         BreakpointRequest r = vm.eventRequestManager().createBreakpointRequest(at);
         r.setSuspendPolicy(EventRequest.SUSPEND_ALL);
-        if (step.hit > 1) {
-            r.addCountFilter(step.hit);
+        if (point.hit() > 1) {
+            r.addCountFilter(point.hit());
         }
         r.enable();
     }
 
-    /// Returns once the child is stopped at the step's breakpoint or has printed its marker.
-    private static void waitForStep(VirtualMachine vm, Output out, Step step) throws Exception {
+    /// Returns once the child is stopped at the point's breakpoint or has printed its marker.
+    private static void waitFor(VirtualMachine vm, Output out, Point point) throws Exception {
         long deadline = System.nanoTime() + TIMEOUT_NANOS;
         while (System.nanoTime() < deadline) {
-            if (step.marker != null && out.seen(step.marker)) {
+            if (point.marker() != null && out.seen(point.marker())) {
                 return;
             }
             EventSet events = vm.eventQueue().remove(20);
@@ -148,12 +160,12 @@ final class CrashHarness {
             }
             for (Event e : events) {
                 switch (e) {
-                    case ClassPrepareEvent p -> breakAt(vm, p.referenceType(), step);
+                    case ClassPrepareEvent p -> breakAt(vm, p.referenceType(), point);
                     case BreakpointEvent b -> {
                         return;
                     }
-                    case VMDeathEvent d -> fail("the child ended before step " + step + ":\n" + out.text());
-                    case VMDisconnectEvent d -> fail("the child ended before step " + step + ":\n" + out.text());
+                    case VMDeathEvent d -> fail("the child ended before " + point + ":\n" + out.text());
+                    case VMDisconnectEvent d -> fail("the child ended before " + point + ":\n" + out.text());
                     default -> {
                         // VM start and other events need no action
                     }
@@ -161,7 +173,7 @@ final class CrashHarness {
             }
             events.resume();
         }
-        fail("step " + step + " not reached within 90 s:\n" + out.text());
+        fail(point + " not reached within 90 s:\n" + out.text());
     }
 
     /// The child's output, read on a thread of its own (a full pipe would stall the child).
