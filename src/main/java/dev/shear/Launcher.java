@@ -10,6 +10,10 @@ public final class Launcher {
     }
 
     public static void main(String[] args) {
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            // one line per record: time, level, source, message
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %3$s: %5$s%6$s%n");
+        }
         System.exit(ShearCommand.execute(args));
     }
 }

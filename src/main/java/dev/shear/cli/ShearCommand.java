@@ -24,7 +24,9 @@ import picocli.CommandLine.ScopeType;
                 "busy, damaged configuration), 130 interrupted. Details of every task: shear tasks."},
         subcommands = {StorageCommand.class, GuestCommand.class, DemoCommand.class, BackupCommand.class,
                 ListCommand.class, RestoreCommand.class, VerifyCommand.class, PruneCommand.class, CleanupCommand.class,
-                TasksCommand.class, LoadCommand.class, dev.shear.cli.bench.BenchCommand.class, CommandLine.HelpCommand.class})
+                TasksCommand.class, RunCommands.Run.class, RunCommands.Status.class, RunCommands.Stop.class,
+                RunCommands.Cancel.class, RunCommands.ExportSnapshot.class, RunCommands.Release.class, LoadCommand.class,
+                dev.shear.cli.bench.BenchCommand.class, CommandLine.HelpCommand.class})
 public final class ShearCommand implements Runnable {
 
     @CommandLine.Spec

@@ -34,6 +34,9 @@ public final class ControlServer implements AutoCloseable {
     /// Streams events of the running command to its client.
     public interface Events {
         void send(Object event) throws IOException;
+
+        /// Runs `action` once the command's result has been sent (e.g. stopping the process).
+        void afterReply(Runnable action);
     }
 
     private final Path path;
@@ -135,16 +138,27 @@ public final class ControlServer implements AutoCloseable {
         }
         String cmd = req.path("cmd").asText("");
         JsonNode args = req.path("args");
+        java.util.List<Runnable> after = new java.util.ArrayList<>();
         try {
-            JsonNode result = handler.handle(cmd, args, event -> {
-                ObjectNode e = json.createObjectNode().put("v", ControlProtocol.VERSION).put("id", id).put("type", "event");
-                e.set("event", json.valueToTree(event));
-                write(out, e);
+            JsonNode result = handler.handle(cmd, args, new Events() {
+                @Override
+                public void send(Object event) throws IOException {
+                    ObjectNode e = json.createObjectNode().put("v", ControlProtocol.VERSION).put("id", id)
+                            .put("type", "event");
+                    e.set("event", json.valueToTree(event));
+                    write(out, e);
+                }
+
+                @Override
+                public void afterReply(Runnable action) {
+                    after.add(action);
+                }
             });
             ObjectNode r = json.createObjectNode().put("v", ControlProtocol.VERSION).put("id", id).put("type", "result")
                     .put("ok", true);
             r.set("result", result == null ? json.nullNode() : result);
             write(out, r);
+            after.forEach(Runnable::run);
         } catch (ControlException e) {
             write(out, error(id, e.code(), e.getMessage()));
         } catch (RuntimeException e) {

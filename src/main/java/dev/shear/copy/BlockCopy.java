@@ -374,6 +374,24 @@ public final class BlockCopy {
         }
     }
 
+    /// The end of the range from `from` on that is final on the target: no cluster in
+    /// `[from, result)` is dirty or being copied. Lets a reader (a hash, a verifier) follow the copy.
+    public long settledUpTo(long from) {
+        lock.lock();
+        try {
+            long dirty = copyBitmap.nextSet(from);
+            long end = dirty < 0 ? length : dirty;
+            for (Task t : inFlight) {
+                if (t.end() > from) {
+                    end = Math.min(end, Math.max(from, t.offset()));
+                }
+            }
+            return end;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /// True when every cluster has been copied and nothing is in flight.
     public boolean isComplete() {
         lock.lock();

@@ -2,6 +2,7 @@ package dev.shear.copy;
 
 import dev.shear.block.BlockNode;
 import dev.shear.block.BlockStatus;
+import dev.shear.block.ReadOnlyException;
 import dev.shear.block.Requests;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -106,7 +107,7 @@ public final class SnapshotAccessNode implements BlockNode {
     }
 
     private IOException readOnly() {
-        return new IOException(describe() + " is read-only: a backup snapshot cannot be written");
+        return new ReadOnlyException(describe() + " is read-only: a backup snapshot cannot be written");
     }
 
     @Override

@@ -10,6 +10,9 @@ final class Errors {
     /// `NoSpaceException` → `ENOSPC`, `IllegalArgumentException` (a range or alignment the node
     /// refuses) → `EINVAL`, anything else → `EIO`.
     static int errnoOf(Throwable t) {
+        if (t instanceof dev.shear.block.ReadOnlyException) {
+            return NbdProtocol.EPERM;
+        }
         if (t instanceof NoSpaceException) {
             return NbdProtocol.ENOSPC;
         }

@@ -77,6 +77,7 @@ public final class BackupBench implements Callable<Integer> {
         Path scratch = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory(Path.of("/var/tmp"), "shear-bench-");
         Path golden = scratch.resolve("golden.raw");
         try {
+            Images.warmUp(scratch);
             Images.makeSource(golden, bytes, 42);
             if (!skipThroughput) {
                 throughput(out, golden, bytes, scratch);

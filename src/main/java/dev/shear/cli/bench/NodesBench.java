@@ -49,6 +49,7 @@ public final class NodesBench implements Callable<Integer> {
         new SplittableRandom(7).nextBytes(pattern);
         boolean qemu = BenchSupport.have("qemu-img");
         boolean dropped = false;
+        Images.warmUp(scratch);
         try {
             for (int rep = 0; rep < reps; rep++) {
                 Path raw = scratch.resolve("bench.raw");

@@ -138,7 +138,9 @@ final class DiskChain implements AutoCloseable {
     /// Hashes the disk (SHA-256 over its whole content, in order) and hands each data run to `sink`
     /// (null: hash only).
     String copy(ContentHash.DataSink sink, ContentHash.Progress progress) throws IOException {
-        return ContentHash.copy(top(), this::status, sink, progress);
+        ContentHash hash = new ContentHash();
+        hash.update(top(), this::status, sink, top().size(), progress);
+        return hash.hex();
     }
 
     @Override

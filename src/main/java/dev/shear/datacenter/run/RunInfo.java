@@ -14,7 +14,7 @@ import java.util.Map;
 public record RunInfo(ProcessOwner owner, String purpose, Map<String, String> exports, String controlSocket,
                       Instant started) {
     public RunInfo {
-        exports = Map.copyOf(exports);
+        exports = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(exports));
         controlSocket = controlSocket == null ? "" : controlSocket;
     }
 

@@ -6,6 +6,7 @@ import dev.shear.backup.GuestBackup;
 import dev.shear.backup.JobState;
 import dev.shear.backup.SyncMode;
 import dev.shear.block.BlockNode;
+import dev.shear.block.ThrottleNode;
 import dev.shear.block.qcow2.Qcow2Node;
 import dev.shear.block.qcow2.Qcow2Options;
 import dev.shear.datacenter.Datacenter;
@@ -114,17 +115,25 @@ final class BackupProcedure {
                 fleeceImages.forEach(i -> fleeceRecorded.add(i.volume()));
             }
             checkCancelled();
+            long slowTarget = experimentalTargetRate();
             List<GuestBackup.Disk> disks = new ArrayList<>();
             for (int i = 0; i < plans.size(); i++) {
                 OpenGuest.Disk d = plans.get(i).disk();
-                disks.add(new GuestBackup.Disk(d.key(), d.seat(), targets.get(i),
+                BlockNode target = slowTarget > 0 ? new ThrottleNode(targets.get(i), slowTarget) : targets.get(i);
+                disks.add(new GuestBackup.Disk(d.key(), d.seat(), target,
                         fleeceImages.isEmpty() ? null : fleeceImages.get(i).node(), d.tracker(),
                         plans.get(i).incremental() ? SyncMode.BITMAP : SyncMode.FULL));
             }
             GuestBackup engine = GuestBackup.prepare("vzdump-" + vmid, disks, request.engineOptions(), events);
             engine.start();
             run.started(engine);
+            HashFollower hasher = new HashFollower(engine.jobs(), List.copyOf(targets));
+            Thread hashing = Thread.ofPlatform().name("shear-hash-" + vmid).daemon().start(hasher);
             GuestBackup.Result result = engine.await();
+            if (result.state() != JobState.COMPLETED) {
+                hasher.stop();
+            }
+            hashing.join();
             release(fleeceImages, fleeceRecorded);
             fleeceImages = List.of();
             for (BackupJob j : engine.jobs()) {
@@ -134,7 +143,7 @@ final class BackupProcedure {
                 throw new IOException(result.state() == JobState.CANCELLED ? "backup cancelled" : result.error());
             }
             closeAll(targets);
-            List<Manifest.DiskEntry> entries = hashAndDescribe(archive, plans, engine.jobs());
+            List<Manifest.DiskEntry> entries = hashAndDescribe(archive, plans, engine.jobs(), hasher);
             archives.complete(archive, new Manifest(archive.name().toString(), mode,
                     mode.equals(Manifest.INCREMENTAL) ? parent.get().name().toString() : null, started, Instant.now(),
                     guest.withLock(null).withFleecing(List.of()), entries, manifestOptions()));
@@ -152,6 +161,18 @@ final class BackupProcedure {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new BackupOutcome(error == null, error == null ? archiveId : null, mode, error, log.id(), copied, seconds);
+    }
+
+    /// Benchmarks only: `SHEAR_X_TARGET_BPS` (bytes/s) throttles writes to the backup target, to
+    /// emulate a slow backup target the way the QEMU peer's throttle node does. Not a product option.
+    private long experimentalTargetRate() {
+        String v = System.getenv("SHEAR_X_TARGET_BPS");
+        if (v == null || v.isBlank()) {
+            return 0;
+        }
+        long rate = Sizes.parse(v);
+        say("experimental: backup target throttled to " + Sizes.format(rate) + "/s (SHEAR_X_TARGET_BPS)");
+        return rate;
     }
 
     private void checkCancelled() throws IOException {
@@ -196,14 +217,16 @@ final class BackupProcedure {
         }
     }
 
-    private List<Manifest.DiskEntry> hashAndDescribe(Archive archive, List<Plan> plans, List<BackupJob> jobs)
-            throws IOException {
+    private List<Manifest.DiskEntry> hashAndDescribe(Archive archive, List<Plan> plans, List<BackupJob> jobs,
+                                                     HashFollower hasher) throws IOException {
         List<Manifest.DiskEntry> entries = new ArrayList<>();
         for (int i = 0; i < plans.size(); i++) {
             Plan p = plans.get(i);
-            String sha;
-            try (Qcow2Node img = Qcow2Node.open(archive.image(p.file()), false)) {
-                sha = ContentHash.of(img, pos -> { });
+            String sha = hasher.hash(i);
+            if (sha == null) {
+                try (Qcow2Node img = Qcow2Node.open(archive.image(p.file()), false)) {
+                    sha = ContentHash.of(img, pos -> { });
+                }
             }
             BackupJob job = jobs.get(i);
             entries.add(new Manifest.DiskEntry(p.disk().key(), p.file(), p.disk().disk().size(),
