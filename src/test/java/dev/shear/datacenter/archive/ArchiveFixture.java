@@ -4,27 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shear.datacenter.Datacenter;
 import dev.shear.datacenter.GuestDisk;
-import dev.shear.datacenter.demo.Demo;
-import dev.shear.datacenter.run.OpenGuest;
 import dev.shear.datacenter.vzdump.BackupOutcome;
 import dev.shear.datacenter.vzdump.BackupRequest;
 import dev.shear.datacenter.vzdump.BackupService;
+import dev.shear.datacenter.vzdump.VzdumpFixture;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 
 /// The small demo datacenter (guests 100–102 with MiB-sized raw disks on `local`, `fast` for
 /// images, `backup` for archives) with helpers to back up, write to guests and find files.
 final class ArchiveFixture {
+    final VzdumpFixture demo;
     final Datacenter dc;
     final Archives archives;
 
     ArchiveFixture(Path root) throws IOException {
-        dc = Datacenter.open(root);
-        Demo.create(dc, Demo.Size.SMALL, line -> { });
+        demo = new VzdumpFixture(root);
+        dc = demo.dc;
         archives = new Archives(dc);
     }
 
@@ -38,15 +37,7 @@ final class ArchiveFixture {
 
     /// Writes `blocks` random 4 KiB blocks through guest `vmid`'s disks, as a running guest would.
     void write(int vmid, long seed, int blocks) throws IOException {
-        try (OpenGuest g = OpenGuest.open(dc, dc.guests().get(vmid), "run")) {
-            Random r = new Random(seed);
-            for (int i = 0; i < blocks; i++) {
-                OpenGuest.Disk d = g.disks().get(r.nextInt(g.disks().size()));
-                byte[] b = new byte[4096];
-                r.nextBytes(b);
-                d.seat().write((long) r.nextInt((int) (d.disk().size() / 4096)) * 4096, b);
-            }
-        }
+        demo.write(vmid, seed, blocks);
     }
 
     /// The image files of guest `vmid`'s disks, in disk order.

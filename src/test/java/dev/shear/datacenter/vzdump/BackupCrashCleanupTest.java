@@ -39,15 +39,9 @@ class BackupCrashCleanupTest {
     @ParameterizedTest
     @EnumSource(Step.class)
     void cleanupAfterACrashRemovesExactlyWhatTheCrashLeft(Step step) throws Exception {
-        VzdumpFixture fx = new VzdumpFixture(root);
-        assertThat(new BackupService(fx.dc).start(BackupRequest.of(100, "backup"), null, e -> { }).await().ok()).isTrue();
-        CrashAftermath aftermath = new CrashAftermath(fx, 101);
-        aftermath.before();
+        CrashAftermath aftermath = CrashAftermath.ofBackupCrash(root, step);
 
-        CrashHarness.crashAt(root, 101, step);
-        aftermath.afterCrash();
-
-        StaleCleanup cleanup = new StaleCleanup(fx.dc);
+        StaleCleanup cleanup = new StaleCleanup(aftermath.fixture().dc);
         StaleCleanup.Plan plan = cleanup.find();
         assertThat(plan.items()).extracting(StaleCleanup.Item::kind).as(plan.items().toString())
                 .containsExactlyElementsOf(leftovers(step));

@@ -20,13 +20,8 @@ class BackupCrashNextBackupTest {
     @ParameterizedTest
     @EnumSource(Step.class)
     void theNextBackupAfterACrashCleansUpAndSucceeds(Step step) throws Exception {
-        VzdumpFixture fx = new VzdumpFixture(root);
-        assertThat(new BackupService(fx.dc).start(BackupRequest.of(100, "backup"), null, e -> { }).await().ok()).isTrue();
-        CrashAftermath aftermath = new CrashAftermath(fx, 101);
-        aftermath.before();
-
-        CrashHarness.crashAt(root, 101, step);
-        aftermath.afterCrash();
+        CrashAftermath aftermath = CrashAftermath.ofBackupCrash(root, step);
+        VzdumpFixture fx = aftermath.fixture();
         long complete = countComplete(fx);
 
         BackupOutcome o = new BackupService(fx.dc).start(BackupRequest.of(101, "backup")

@@ -30,6 +30,23 @@ final class CrashAftermath {
         this.vmid = vmid;
     }
 
+    /// The scene of the backup crash tests: a demo datacenter in `root` with a complete backup of
+    /// guest 100, whose fleecing backup of guest 101 (written to meanwhile) was killed at `step`.
+    static CrashAftermath ofBackupCrash(Path root, CrashHarness.Step step) throws Exception {
+        VzdumpFixture fx = new VzdumpFixture(root);
+        BackupOutcome o = new BackupService(fx.dc).start(BackupRequest.of(100, "backup"), null, e -> { }).await();
+        assertThat(o.ok()).as(o.error()).isTrue();
+        CrashAftermath aftermath = new CrashAftermath(fx, 101);
+        aftermath.before();
+        CrashHarness.crashAt(root, 101, step);
+        aftermath.afterCrash();
+        return aftermath;
+    }
+
+    VzdumpFixture fixture() {
+        return fx;
+    }
+
     /// Before the child runs: the other guests' disks and every archive.
     void before() throws Exception {
         List<Path> files = new ArrayList<>(disks(false));
