@@ -1,53 +1,33 @@
 package dev.shear.cli;
 
+import dev.shear.backup.BackupEvent;
+import dev.shear.backup.JobState;
 import dev.shear.datacenter.archive.TaskProgress;
-import dev.shear.util.Sizes;
 import java.io.PrintWriter;
-import java.util.Locale;
+import java.time.Instant;
 
-/// Shows a restore's or verify's progress in bytes: on a terminal one line redrawn in place,
-/// otherwise a plain line at every 10 %. Thread-safe (the task calls it from its own thread).
+/// Shows a restore's or verify's progress in bytes the way a backup's is shown ([ProgressView]):
+/// on a terminal one line redrawn in place, otherwise a plain line at every 10 %. Thread-safe (the
+/// task calls it from its own thread).
 final class ByteProgress implements TaskProgress {
-    private final PrintWriter out;
-    private final boolean terminal;
+    private final ProgressView view;
     private final String what;
     private final long t0 = System.nanoTime();
-    /// Guarded by `this`.
-    private int decile = -1;
-    private boolean lineOpen;
 
     ByteProgress(PrintWriter out, boolean terminal, String what) {
-        this.out = out;
-        this.terminal = terminal;
+        this.view = new ProgressView(out, terminal);
         this.what = what;
     }
 
     @Override
-    public synchronized void progress(long done, long total) {
-        double fraction = total == 0 ? 1 : (double) done / total;
+    public void progress(long done, long total) {
         double seconds = Math.max(1e-3, (System.nanoTime() - t0) / 1e9);
-        String line = String.format(Locale.ROOT, "%s: %3.0f%% %s of %s, %.1f MB/s", what, fraction * 100,
-                Sizes.format(done), Sizes.format(total), done / seconds / 1e6);
-        if (terminal) {
-            out.print("\r\033[2K" + line);
-            lineOpen = true;
-        } else {
-            int d = (int) Math.floor(fraction * 10);
-            if (d <= decile) {
-                return;
-            }
-            decile = d;
-            out.println(line);
-        }
-        out.flush();
+        view.accept(new BackupEvent.Progress(what, what, done < total ? JobState.RUNNING : JobState.COMPLETED, done,
+                total - done, (long) (done / seconds), -1, Instant.now()));
     }
 
     /// Ends an open progress line.
-    synchronized void finish() {
-        if (lineOpen) {
-            out.println();
-            out.flush();
-            lineOpen = false;
-        }
+    void finish() {
+        view.finish();
     }
 }
