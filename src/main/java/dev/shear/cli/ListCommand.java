@@ -65,7 +65,7 @@ public final class ListCommand implements Callable<Integer> {
                 try {
                     rows.add(ArchiveSummary.of(a));
                 } catch (NoSuchFileException removedMeanwhile) {
-                    continue;
+                    continue;   // pruned while listing: it is not there to show
                 }
             }
         }

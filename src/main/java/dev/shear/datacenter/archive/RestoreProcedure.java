@@ -45,7 +45,7 @@ final class RestoreProcedure {
                     + vmid + " (" + plan.spec().name() + "), " + Sizes.format(total) + " in " + m.disks().size()
                     + " disk(s)");
             claim = new GuestRuns(dc.root()).claim(vmid, "restore");
-            if (plan.replace()) {
+            if (plan.replace() && dc.guests().find(vmid).isPresent()) {
                 say("guest " + vmid + " exists: destroying it first (--force)");
                 dc.guests().destroy(vmid);
             }
