@@ -28,7 +28,13 @@ import java.util.Optional;
 ///
 /// [#plan] changes nothing (a dry run); [#run] removes what the plan marks, newest first (so a
 /// crash midway never leaves a kept backup without its parent), as a `prune` task. Each archive
-/// is re-checked right before it is removed.
+/// is re-checked right before it is removed. Both work on the calling thread (a UI calls them
+/// from a background thread).
+///
+/// ```
+/// List<Prune.Decision> plan = new Prune(dc).plan(100, "backup", new KeepOptions(0, 0, 7, 4, 0, 0));
+/// Prune.Result done = new Prune(dc).run(100, "backup", KeepOptions.last(3), false);
+/// ```
 public final class Prune {
     private final Datacenter dc;
     private final Archives archives;

@@ -33,6 +33,15 @@ import java.util.Set;
 /// items — re-checking each, under its guest's config lock, right before removing it — un-records
 /// freed images and clears stale locks, as a `cleanup` task, and reports what it removed.
 ///
+/// Both calls do their work on the calling thread (seconds at most for a scan; removal as long
+/// as deleting the files takes): a UI calls them from a background thread.
+///
+/// ```
+/// StaleCleanup cleanup = new StaleCleanup(dc);
+/// StaleCleanup.Plan plan = cleanup.find();          // show plan.items(), plan.bytes(), plan.notes()
+/// StaleCleanup.Report done = cleanup.execute(plan); // after the user agreed
+/// ```
+///
 /// Thread-safe.
 public final class StaleCleanup {
     private final Datacenter dc;
