@@ -18,9 +18,10 @@ import picocli.CommandLine.Spec;
 /// `shear cleanup [--dry-run] [--yes]`: removes what crashed operations left (see [StaleCleanup]),
 /// after showing it and asking.
 @Command(name = "cleanup", mixinStandardHelpOptions = true,
-        description = {"Find and remove what crashed operations left behind: fleecing images of dead backups,",
-                "orphan fleecing images, incomplete backups, unfinished guests, stale locks. Shows the plan and",
-                "asks first; without a terminal pass --yes. Nothing a live process holds is touched."})
+        description = {"Remove what crashed backups and restores left behind.",
+                "Fleecing images nobody uses, incomplete backups, unfinished guests and stale",
+                "locks. Shows the plan and asks first (without a terminal, pass --yes).",
+                "Nothing a live process holds is touched."})
 public final class CleanupCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

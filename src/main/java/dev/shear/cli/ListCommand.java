@@ -26,8 +26,7 @@ import picocli.CommandLine.Spec;
 /// `shear list [VMID] [--storage ID]`: the backup archives, with state, mode, size on disk, last
 /// verification and parent.
 @Command(name = "list", mixinStandardHelpOptions = true,
-        description = {"List backups: state (complete, incomplete, in progress), mode, size on disk,",
-                "last verification and, for incremental backups, the backup they are based on."})
+        description = {"List backups with their state, mode, size, verification and parent."})
 public final class ListCommand implements Callable<Integer> {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 

@@ -18,9 +18,9 @@ import picocli.CommandLine.Spec;
 /// `shear prune <vmid> --storage ID --keep-last N …`: Proxmox VE's retention rules for one guest's
 /// backups on one storage.
 @Command(name = "prune", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Remove a guest's backups on a storage that no keep rule selects (Proxmox VE's rules).",
-                "Kept incremental backups keep their parents; incomplete backups are removed; backups in",
-                "progress are never touched. Try --dry-run first."})
+        description = {"Remove a guest's backups that no keep rule selects (Proxmox VE's rules).",
+                "Kept incremental backups keep their parents; incomplete backups are removed;",
+                "backups in progress are never touched. Try --dry-run first."})
 public final class PruneCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

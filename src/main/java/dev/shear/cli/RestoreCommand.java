@@ -16,8 +16,9 @@ import picocli.CommandLine.Spec;
 
 /// `shear restore <archive> <vmid> [--storage ID] [--force]`, like `qmrestore`.
 @Command(name = "restore", mixinStandardHelpOptions = true,
-        description = {"Restore a backup to a guest: a new guest id, or an existing guest with --force.",
-                "Every disk is checked against the backup's sha256; on any failure the guest is removed again."})
+        description = {"Restore a backup to a new guest, or over an existing one with --force.",
+                "Each disk is checked against the backup's sha256; on any failure the guest",
+                "is removed again."})
 public final class RestoreCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
 
 /// `shear tasks [--vmid N]` lists tasks newest first; `shear tasks log <task-id>` prints a log.
 @Command(name = "tasks", mixinStandardHelpOptions = true,
-        description = {"List tasks (backups, restores, verifications, prunes, cleanups), newest first.",
+        description = {"List tasks (backups, restores, verifications, prunes, cleanups).",
                 "'shear tasks log <task-id>' prints one task's log."},
         subcommands = TasksCommand.Log.class)
 public final class TasksCommand implements Callable<Integer> {

@@ -17,8 +17,8 @@ import picocli.CommandLine.Spec;
 /// `shear verify <archive>…`: re-reads each backup through its chain and checks every disk's
 /// sha256; the result is recorded and shown by `shear list`.
 @Command(name = "verify", mixinStandardHelpOptions = true,
-        description = {"Verify backups: re-read every disk image (through the chain of an incremental backup)",
-                "and compare its sha256 with the manifest. Exit 1 when any backup is damaged."})
+        description = {"Verify backups: re-read them and check every disk's sha256.",
+                "Incremental backups are read through their chain. Exit 1 if any is damaged."})
 public final class VerifyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
