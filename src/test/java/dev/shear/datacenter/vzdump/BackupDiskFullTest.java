@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.shear.datacenter.TaskState;
 import dev.shear.datacenter.archive.Archives;
-import dev.shear.testing.Interop;
+import dev.shear.testing.TinyTmpfs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -23,7 +23,7 @@ class BackupDiskFullTest {
     void aFullBackupStorageFailsTheTaskSayingSoAndLeavesNothing() throws Exception {
         VzdumpFixture fx = new VzdumpFixture(root);
         Path dir = fx.dc.storages().get("backup").config().path();
-        mountTmpfs(dir, "1m");
+        TinyTmpfs.mount(dir, "1m");
         try {
             BackupOutcome o = new BackupService(fx.dc).start(BackupRequest.of(101, "backup")
                     .withFleecing(FleecingOption.parse("1,storage=fast")), null, e -> { }).await();
@@ -40,28 +40,7 @@ class BackupDiskFullTest {
             assertThat(fx.dc.storages().get("fast").volumes()).isEmpty();
             assertThat(new StaleCleanup(fx.dc).find().items()).isEmpty();
         } finally {
-            Interop.run("umount", dir.toString()).ok();
-        }
-    }
-
-    /// Mounts a tmpfs of `size` on `dir`, or skips the test where that is impossible (not root),
-    /// except in CI.
-    private static void mountTmpfs(Path dir, String size) throws Exception {
-        boolean isRoot = (int) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
-        String why = null;
-        if (!isRoot) {
-            why = "mounting a tmpfs needs root; run as root (as CI does) to test a full backup storage";
-        } else {
-            Interop.Result r = Interop.run("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", dir.toString());
-            if (r.exitCode() != 0) {
-                why = "cannot mount a tmpfs on " + dir + ": " + r.stderr().strip();
-            }
-        }
-        if (why != null) {
-            if (Interop.inCi()) {
-                fail(why);
-            }
-            Assumptions.abort(why);
+            TinyTmpfs.unmount(dir);
         }
     }
 }
