@@ -6,8 +6,7 @@ import java.util.Objects;
 
 /// A node that serves another node's bytes and changes some of its behaviour: the base of the
 /// wrappers ([ThrottleNode], [FaultNode]). As in QEMU's filter drivers, every method forwards to
-/// [#inner()] unless a subclass overrides it; geometry (size, cluster size, alignment, backing) is
-/// always the inner node's. Closing a filter closes the inner node: a filter owns what it wraps.
+/// [#inner()] unless a subclass overrides it; the size is always the inner node's. Closing a filter closes the inner node: a filter owns what it wraps.
 ///
 /// Thread-safe when the inner node is; [#inner] never changes.
 public abstract class FilterNode implements BlockNode {
@@ -29,7 +28,7 @@ public abstract class FilterNode implements BlockNode {
     }
 
     @Override
-    public final int clusterSize() {
+    public int clusterSize() {
         return inner.clusterSize();
     }
 
@@ -39,7 +38,7 @@ public abstract class FilterNode implements BlockNode {
     }
 
     @Override
-    public final boolean hasBacking() {
+    public boolean hasBacking() {
         return inner.hasBacking();
     }
 

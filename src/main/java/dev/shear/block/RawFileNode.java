@@ -301,10 +301,9 @@ public final class RawFileNode implements BlockNode {
 
     @Override
     public BlockStatus blockStatus(long offset, long length) throws IOException {
-        Requests.checkOpen(closed, this);
-        Requests.checkRange(this, offset, length);
-        if (length == 0) {
-            return new BlockStatus(BlockStatus.State.ZERO, offset, 0);
+        BlockStatus empty = Requests.checkStatusRequest(closed, this, offset, length);
+        if (empty != null) {
+            return empty;
         }
         long end = offset + length;
         long data = nativeFile.seekData(offset);

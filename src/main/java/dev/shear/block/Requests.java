@@ -23,6 +23,15 @@ public final class Requests {
         }
     }
 
+    /// Checks a block-status request (open, in range, aligned); returns the answer to an empty
+    /// request, or null when the node must work one out.
+    public static BlockStatus checkStatusRequest(boolean closed, BlockNode node, long offset, long length)
+            throws IOException {
+        checkOpen(closed, node);
+        checkRange(node, offset, length);
+        return length == 0 ? new BlockStatus(BlockStatus.State.ZERO, offset, 0) : null;
+    }
+
     /// Throws the [IOException] every node throws after close.
     public static void checkOpen(boolean closed, BlockNode node) throws IOException {
         if (closed) {

@@ -23,8 +23,10 @@ import picocli.CommandLine.ScopeType;
         footer = {"", "Exit codes: 0 success, 1 the task failed, 2 wrong usage, 3 refused (no such guest, locked,",
                 "busy, damaged configuration), 130 interrupted. Details of every task: shear tasks."},
         subcommands = {StorageCommand.class, GuestCommand.class, DemoCommand.class, BackupCommand.class,
-                RunCommands.Run.class, RunCommands.Status.class, RunCommands.Stop.class, RunCommands.Cancel.class,
-                RunCommands.ExportSnapshot.class, RunCommands.Release.class, LoadCommand.class, dev.shear.cli.bench.BenchCommand.class, CommandLine.HelpCommand.class})
+                ListCommand.class, RestoreCommand.class, VerifyCommand.class, PruneCommand.class, CleanupCommand.class,
+                TasksCommand.class, RunCommands.Run.class, RunCommands.Status.class, RunCommands.Stop.class,
+                RunCommands.Cancel.class, RunCommands.ExportSnapshot.class, RunCommands.Release.class, LoadCommand.class,
+                dev.shear.cli.bench.BenchCommand.class, CommandLine.HelpCommand.class})
 public final class ShearCommand implements Runnable {
 
     @CommandLine.Spec

@@ -1,14 +1,13 @@
 package dev.shear.testing;
 
 import dev.shear.block.BlockNode;
-import dev.shear.block.BlockStatus;
+import dev.shear.block.FilterNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /// A test node that forwards to another but reports a chosen cluster size and backing flag, and
 /// can make reads slow (widening race windows so concurrency bugs show).
-public final class ForwardingTestNode implements BlockNode {
-    private final BlockNode inner;
+public final class ForwardingTestNode extends FilterNode {
     private final int clusterSize;
     private final boolean backing;
     private final int maxReadDelayMicros;
@@ -18,7 +17,7 @@ public final class ForwardingTestNode implements BlockNode {
     }
 
     public ForwardingTestNode(BlockNode inner, int clusterSize, boolean backing, int maxReadDelayMicros) {
-        this.inner = inner;
+        super(inner);
         this.clusterSize = clusterSize;
         this.backing = backing;
         this.maxReadDelayMicros = maxReadDelayMicros;
@@ -27,11 +26,6 @@ public final class ForwardingTestNode implements BlockNode {
     /// A node that forwards everything unchanged but sleeps up to `maxReadDelayMicros` before reads.
     public static ForwardingTestNode slowReads(BlockNode inner, int maxReadDelayMicros) {
         return new ForwardingTestNode(inner, inner.clusterSize(), inner.hasBacking(), maxReadDelayMicros);
-    }
-
-    @Override
-    public long size() {
-        return inner.size();
     }
 
     @Override
@@ -56,40 +50,5 @@ public final class ForwardingTestNode implements BlockNode {
                     java.util.concurrent.ThreadLocalRandom.current().nextLong(maxReadDelayMicros * 1000L));
         }
         inner.read(offset, dst);
-    }
-
-    @Override
-    public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
-        inner.write(offset, src, fua);
-    }
-
-    @Override
-    public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
-        inner.writeZeroes(offset, length, mayUnmap);
-    }
-
-    @Override
-    public void discard(long offset, long length) throws IOException {
-        inner.discard(offset, length);
-    }
-
-    @Override
-    public void flush() throws IOException {
-        inner.flush();
-    }
-
-    @Override
-    public BlockStatus blockStatus(long offset, long length) throws IOException {
-        return inner.blockStatus(offset, length);
-    }
-
-    @Override
-    public long allocatedBytes() throws IOException {
-        return inner.allocatedBytes();
-    }
-
-    @Override
-    public void close() throws IOException {
-        inner.close();
     }
 }

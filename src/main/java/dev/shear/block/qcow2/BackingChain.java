@@ -48,7 +48,7 @@ final class BackingChain {
         }
         String format = header.backingFormat() != null ? header.backingFormat() : probe(path);
         return switch (format) {
-            case "raw" -> RawBackingNode.open(path);
+            case "raw" -> dev.shear.block.RawFileNode.open(path, dev.shear.block.RawOptions.READ_ONLY);
             case "qcow2" -> Qcow2Node.open(path, false, cache, depth + 1);
             default -> throw new Qcow2FormatException(image, "backing file '" + name + "' has format '" + format
                     + "'; Shear reads raw and qcow2 backing files only");

@@ -44,7 +44,7 @@ final class Qcow2Creator {
                     + ") does not exist or is not a regular file");
         }
         BlockNode opened = b.format() == Qcow2Options.BackingFormat.QCOW2
-                ? Qcow2Node.open(path, false, cache) : RawBackingNode.open(path);
+                ? Qcow2Node.open(path, false, cache) : dev.shear.block.RawFileNode.open(path, dev.shear.block.RawOptions.READ_ONLY);
         opened.close();
     }
 

@@ -46,6 +46,25 @@ public record Archive(String storage, ArchiveName name, Path dir) {
                 + " is incomplete (it has no manifest): it cannot be restored or verified"));
     }
 
+    /// The manifest of a complete archive that is about to be `action` ("restored", "verified").
+    ///
+    /// @throws IllegalStateException when the archive is incomplete or still being written (a
+    ///                               refusal: nothing was changed)
+    /// @throws dev.shear.datacenter.ConfigException when the manifest is damaged
+    public Manifest requireComplete(String action) throws IOException {
+        Optional<Manifest> m = manifest();
+        if (m.isPresent()) {
+            return m.get();
+        }
+        Optional<ProcessOwner> writer = writer();
+        if (writer.isPresent() && writer.get().isAlive()) {
+            throw new IllegalStateException("backup " + id() + " is still being written (by " + writer.get()
+                    + "); it can be " + action + " once it is complete");
+        }
+        throw new IllegalStateException("backup " + id() + " is incomplete (it has no manifest: the backup did not"
+                + " finish), so it cannot be " + action + "; 'shear cleanup' or 'shear prune' removes it");
+    }
+
     /// The state now.
     public State state() throws IOException {
         if (Files.exists(dir.resolve(MANIFEST))) {

@@ -29,10 +29,37 @@ public final class ContentHash {
         return position;
     }
 
+    /// Where the allocation state of a range comes from (a node's own block status, or one that
+    /// looks through a backing chain, see [DiskChain]).
+    @FunctionalInterface
+    public interface StatusSource {
+        BlockStatus status(long offset, long length) throws IOException;
+    }
+
+    /// Receives the data runs of a copy, in order (never the zero runs).
+    @FunctionalInterface
+    public interface DataSink {
+        void write(long offset, ByteBuffer data) throws IOException;
+    }
+
+    /// Receives the position reached; may throw to stop (e.g. a cancelled task).
+    @FunctionalInterface
+    public interface Progress {
+        void reached(long position) throws IOException;
+    }
+
     /// Hashes `node`'s bytes from [#position()] up to `end`; `progress` receives the position.
     public void update(BlockNode node, long end, LongConsumer progress) throws IOException {
+        update(node, node::blockStatus, null, end, progress::accept);
+    }
+
+    /// Hashes `node`'s bytes from [#position()] up to `end`, taking the allocation state from
+    /// `status` and handing every run it does not call ZERO to `sink` as well (null: hash only) —
+    /// a restore hashes what it copies. Zero runs are hashed without being read.
+    public void update(BlockNode node, StatusSource status, DataSink sink, long end, Progress progress)
+            throws IOException {
         while (position < end) {
-            BlockStatus s = node.blockStatus(position, Math.min(end - position, 64L * CHUNK));
+            BlockStatus s = status.status(position, Math.min(end - position, 64L * CHUNK));
             if (s.state() == BlockStatus.State.ZERO) {
                 for (long z = 0; z < s.length(); z += CHUNK) {
                     sha.update(ZEROES, 0, (int) Math.min(CHUNK, s.length() - z));
@@ -42,11 +69,14 @@ public final class ContentHash {
                     buf.clear().limit((int) Math.min(CHUNK, s.length() - d));
                     node.read(position + d, buf);
                     buf.flip();
+                    if (sink != null) {
+                        sink.write(position + d, buf.duplicate());
+                    }
                     sha.update(buf);
                 }
             }
             position = s.end();
-            progress.accept(position);
+            progress.reached(position);
         }
     }
 

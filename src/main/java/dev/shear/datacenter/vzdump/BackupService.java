@@ -75,12 +75,17 @@ public final class BackupService {
         return run;
     }
 
-    /// Takes the guest's `backup` lock; a lock left by a dead process is cleared first.
+    /// Takes the guest's `backup` lock; a `backup` lock left by a dead process is cleared first,
+    /// any other dead lock (a restore that died) is refused: the guest needs `shear cleanup`.
     private void takeLock(GuestConfig guest, TaskLog log) throws IOException {
         GuestLock lock = guest.lock();
-        if (lock != null && !lock.owner().isAlive()) {
+        if (lock != null && lock.kind().equals(GuestLock.BACKUP) && !lock.owner().isAlive()) {
             log.log("clearing stale lock '" + lock.kind() + "' of " + lock.owner() + " (its process is gone)");
             dc.guests().clearStaleLock(guest.vmid());
+        } else if (lock != null && !lock.owner().isAlive()) {
+            // a restore, creation or destruction died half-way: the disks are not a guest to back up
+            throw new IllegalStateException("guest " + guest.vmid() + " was left half-done by a '" + lock.kind()
+                    + "' that died (" + lock.owner() + "); run 'shear cleanup' first");
         } else if (lock != null) {
             throw new GuestLockedException(guest.vmid(), lock, true);
         }

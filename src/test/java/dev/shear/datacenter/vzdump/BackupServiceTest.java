@@ -153,6 +153,16 @@ class BackupServiceTest {
     }
 
     @Test
+    void aGuestLeftHalfRestoredByADeadProcessIsRefused() throws Exception {
+        ProcessOwner dead = new ProcessOwner(ProcessOwner.current().host(), 999_999_999, 1, java.time.Instant.EPOCH);
+        fx.dc.guests().update(100, c -> c.withLock(new GuestLock(GuestLock.RESTORE, dead)));
+        assertThatThrownBy(() -> service.start(BackupRequest.of(100, "backup"), null, e -> { }))
+                .hasMessageContaining("'restore' that died").hasMessageContaining("shear cleanup");
+        assertThat(fx.guest(100).lock().kind()).isEqualTo(GuestLock.RESTORE);
+        assertThat(new Archives(fx.dc).list()).isEmpty();
+    }
+
+    @Test
     void badRequestsChangeNothing() throws Exception {
         assertThatThrownBy(() -> service.start(BackupRequest.of(100, "local"), null, e -> { }))
                 .hasMessageContaining("does not hold backups");

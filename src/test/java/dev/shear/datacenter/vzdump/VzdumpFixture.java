@@ -14,20 +14,20 @@ import java.util.Random;
 
 /// A small demo datacenter (MiB-sized disks) for backup tests, with helpers to write to guests
 /// and read their disks.
-final class VzdumpFixture {
-    final Datacenter dc;
+public final class VzdumpFixture {
+    public final Datacenter dc;
 
-    VzdumpFixture(Path root) throws IOException {
+    public VzdumpFixture(Path root) throws IOException {
         dc = Datacenter.open(root);
         Demo.create(dc, Demo.Size.SMALL, line -> { });
     }
 
-    GuestConfig guest(int vmid) throws IOException {
+    public GuestConfig guest(int vmid) throws IOException {
         return dc.guests().get(vmid);
     }
 
     /// Opens the guest as a running guest would and writes random 4 KiB blocks through its disks.
-    void write(int vmid, long seed, int blocks) throws IOException {
+    public void write(int vmid, long seed, int blocks) throws IOException {
         try (OpenGuest g = OpenGuest.open(dc, guest(vmid), "run")) {
             Random r = new Random(seed);
             for (int i = 0; i < blocks; i++) {
@@ -40,7 +40,7 @@ final class VzdumpFixture {
     }
 
     /// The current content of each disk of the guest.
-    List<byte[]> contents(int vmid) throws IOException {
+    public List<byte[]> contents(int vmid) throws IOException {
         List<byte[]> out = new ArrayList<>();
         for (GuestDisk d : guest(vmid).disks()) {
             try (BlockNode n = dc.storages().get(d.volume().storage()).open(d.volume().name(), false)) {

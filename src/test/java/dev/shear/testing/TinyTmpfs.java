@@ -1,8 +1,7 @@
-package dev.shear.block;
+package dev.shear.testing;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.shear.testing.Interop;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,12 +9,12 @@ import org.junit.jupiter.api.Assumptions;
 
 /// A small tmpfs for tests that need a full file system. Mounting needs root: elsewhere the test is
 /// skipped, but in CI (which runs as root) a failed mount fails the test.
-final class TinyTmpfs {
+public final class TinyTmpfs {
     private TinyTmpfs() {
     }
 
     /// Mounts a tmpfs of `size` (e.g. `1m`) on the empty directory `dir`, or skips the test.
-    static void mount(Path dir, String size) throws IOException {
+    public static void mount(Path dir, String size) throws IOException {
         boolean root = (int) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
         if (!root) {
             if (Interop.inCi()) {
@@ -34,7 +33,7 @@ final class TinyTmpfs {
     }
 
     /// Unmounts `dir` if [#mount] mounted it (a mount point is on another store than its parent).
-    static void unmount(Path dir) throws IOException {
+    public static void unmount(Path dir) throws IOException {
         if (!Files.getFileStore(dir).equals(Files.getFileStore(dir.getParent()))) {
             Interop.run("umount", dir.toString()).ok();
         }
