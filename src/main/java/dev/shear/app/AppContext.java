@@ -10,8 +10,6 @@ import dev.shear.app.guest.GuestLoads;
 import dev.shear.app.guest.GuestStates;
 import dev.shear.app.job.LiveJobViewModel;
 import dev.shear.app.main.NavItem;
-import dev.shear.app.storage.FleecingCleanup;
-import dev.shear.app.storage.RecordedFleecingCleanup;
 import dev.shear.datacenter.Datacenter;
 import java.util.HashMap;
 import java.util.List;
@@ -38,7 +36,6 @@ public final class AppContext implements AutoCloseable {
     private final GuestHost host;
     private final GuestStates states;
     private final GuestLoads loads = new GuestLoads();
-    private final FleecingCleanup cleanup;
     private final BackupLauncher launcher;
     private final ObservableList<LiveBackup> liveBackups = FXCollections.observableArrayList();
     /// Every backup started here, for the shutdown hook (any thread).
@@ -56,7 +53,6 @@ public final class AppContext implements AutoCloseable {
         this.host = host;
         this.states = new GuestStates(dc.root(), host);
         this.launcher = new BackupLauncher(dc, host, states);
-        this.cleanup = new RecordedFleecingCleanup(dc);
         this.navigate = navigate;
     }
 
@@ -86,11 +82,6 @@ public final class AppContext implements AutoCloseable {
 
     public GuestLoads loads() {
         return loads;
-    }
-
-    /// The stale-fleecing-image cleanup.
-    public FleecingCleanup cleanup() {
-        return cleanup;
     }
 
     public BackupLauncher launcher() {

@@ -1,5 +1,8 @@
 package dev.shear.app;
 
+import dev.shear.app.archive.ArchiveDialogViews;
+import dev.shear.app.archive.PruneDialogViewModel;
+import dev.shear.app.archive.RestoreDialogViewModel;
 import dev.shear.app.backup.BackupDialogView;
 import dev.shear.app.backup.BackupDialogViewModel;
 import dev.shear.app.common.Errors;
@@ -39,6 +42,8 @@ public final class ShearApp extends Application {
     public void start(Stage stage) {
         FxDialogService dialogs = new FxDialogService(stage);
         dialogs.register(BackupDialogViewModel.class, BackupDialogView::of);
+        dialogs.register(RestoreDialogViewModel.class, ArchiveDialogViews::restore);
+        dialogs.register(PruneDialogViewModel.class, ArchiveDialogViews::prune);
         Thread.currentThread().setUncaughtExceptionHandler((t, e) -> {
             System.getLogger(ShearApp.class.getName()).log(System.Logger.Level.ERROR, "unexpected error", e);
             dialogs.showError("Something went wrong", Errors.describe(e));

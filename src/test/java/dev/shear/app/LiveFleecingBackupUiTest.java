@@ -2,12 +2,12 @@ package dev.shear.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.shear.app.archive.ArchiveRow;
 import dev.shear.app.clustermap.ClusterMapControl;
 import dev.shear.app.clustermap.ClusterState;
 import dev.shear.app.clustermap.MapFrame;
 import dev.shear.app.storage.FleecingImageRow;
 import dev.shear.datacenter.VolumeKind;
+import dev.shear.datacenter.archive.ArchiveSummary;
 import java.nio.file.Path;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.TableView;
@@ -63,9 +63,9 @@ class LiveFleecingBackupUiTest extends AppUiTest {
         open("#nav-backups", new NavItem.Backups());
         waitUntil("the archive in Backups", 10, () -> showing("#backups-table")
                 && lookup("#backups-table").queryAs(TableView.class).getItems().size() == 1);
-        ArchiveRow row = (ArchiveRow) lookup("#backups-table").queryAs(TableView.class).getItems().getFirst();
+        ArchiveSummary row = (ArchiveSummary) lookup("#backups-table").queryAs(TableView.class).getItems().getFirst();
         assertThat(row.vmid()).isEqualTo(101);
-        assertThat(row.state()).isEqualTo("complete");
+        assertThat(row.stateText()).isEqualTo("complete");
         assertThat(row.mode()).isEqualTo("full");
         assertThat(row.id()).isEqualTo(context().liveModel(context().liveBackups().getFirst()).outcomeProperty().get()
                 .archive());

@@ -101,7 +101,7 @@ class StorageViewModelTest {
         StorageViewModel vm = new StorageViewModel(fx.ctx, "fast");
         assertThat(vm.fleecing()).singleElement().satisfies(r -> {
             assertThat(r.state()).isEqualTo(FleecingImageRow.State.ORPHAN);
-            assertThat(r.why()).isEqualTo("guest 100 does not record it");
+            assertThat(r.why()).isEqualTo("no guest records it (guest 100 does not)");
         });
         vm.cleanUp();
         assertThat(fx.dialogs.of("info")).singleElement().extracting(ScriptedDialogs.Shown::text).asString()

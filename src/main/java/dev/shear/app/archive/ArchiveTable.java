@@ -2,6 +2,7 @@ package dev.shear.app.archive;
 
 import dev.shear.app.common.Formats;
 import dev.shear.app.common.Ui;
+import dev.shear.datacenter.archive.ArchiveSummary;
 import java.time.format.DateTimeFormatter;
 import java.util.function.Function;
 import javafx.beans.property.ReadOnlyStringWrapper;
@@ -19,31 +20,31 @@ public final class ArchiveTable {
     }
 
     /// A table of `rows`; with `guestColumn` it names each archive's guest too.
-    public static TableView<ArchiveRow> of(ObservableList<ArchiveRow> rows, boolean guestColumn) {
-        TableView<ArchiveRow> t = new TableView<>(rows);
+    public static TableView<ArchiveSummary> of(ObservableList<ArchiveSummary> rows, boolean guestColumn) {
+        TableView<ArchiveSummary> t = new TableView<>(rows);
         if (guestColumn) {
-            t.getColumns().add(col("Guest", 90, r -> r.vmid() + (r.guestName().isEmpty() ? "" : " (" + r.guestName() + ")")));
+            t.getColumns().add(col("Guest", 70, r -> Integer.toString(r.vmid())));
         }
         t.getColumns().add(col("Time", 160, r -> TIME.format(r.time())));
-        t.getColumns().add(col("Mode", 100, ArchiveRow::mode));
+        t.getColumns().add(col("Mode", 100, r -> r.mode() == null ? "" : r.mode()));
         t.getColumns().add(col("Size", 100, r -> Formats.bytes(r.sizeOnDisk())));
-        t.getColumns().add(badges("State", 110, ArchiveRow::state));
-        t.getColumns().add(badges("Verified", 90, ArchiveRow::verified));
-        t.getColumns().add(col("Archive", 380, ArchiveRow::id));
+        t.getColumns().add(badges("State", 110, ArchiveSummary::stateText));
+        t.getColumns().add(badges("Verified", 90, ArchiveSummary::verified));
+        t.getColumns().add(col("Archive", 380, ArchiveSummary::id));
         t.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         t.setPlaceholder(Ui.hint("No backups yet: click Backup now on a guest."));
         return t;
     }
 
-    private static TableColumn<ArchiveRow, String> col(String name, double w, Function<ArchiveRow, String> f) {
-        TableColumn<ArchiveRow, String> c = new TableColumn<>(name);
+    private static TableColumn<ArchiveSummary, String> col(String name, double w, Function<ArchiveSummary, String> f) {
+        TableColumn<ArchiveSummary, String> c = new TableColumn<>(name);
         c.setPrefWidth(w);
         c.setCellValueFactory(x -> new ReadOnlyStringWrapper(f.apply(x.getValue())));
         return c;
     }
 
-    private static TableColumn<ArchiveRow, String> badges(String name, double w, Function<ArchiveRow, String> f) {
-        TableColumn<ArchiveRow, String> c = col(name, w, f);
+    private static TableColumn<ArchiveSummary, String> badges(String name, double w, Function<ArchiveSummary, String> f) {
+        TableColumn<ArchiveSummary, String> c = col(name, w, f);
         c.setCellFactory(x -> new TableCell<>() {
             @Override
             protected void updateItem(String s, boolean empty) {

@@ -1,6 +1,6 @@
 package dev.shear.app.guest;
 
-import dev.shear.app.archive.ArchiveRow;
+import dev.shear.datacenter.archive.ArchiveSummary;
 import dev.shear.block.BlockNode;
 import dev.shear.block.NativeFile;
 import dev.shear.datacenter.Datacenter;
@@ -23,7 +23,7 @@ import java.util.Optional;
 /// @param state  where the disks are open
 /// @param disks   one row per disk
 /// @param backups the guest's backup archives, newest first
-public record GuestDetails(GuestConfig config, GuestState state, List<DiskRow> disks, List<ArchiveRow> backups) {
+public record GuestDetails(GuestConfig config, GuestState state, List<DiskRow> disks, List<ArchiveSummary> backups) {
     /// Buckets of the allocation map.
     public static final int BUCKETS = 48;
 
@@ -47,11 +47,11 @@ public record GuestDetails(GuestConfig config, GuestState state, List<DiskRow> d
             rows.add(new DiskRow(d.key(), d.bus().id(), d.size(), allocated, d.volume().name().format().id(),
                     d.volume().storage(), d.volume().toString(), map, st.exports().getOrDefault(d.key(), "")));
         }
-        List<ArchiveRow> backups = new ArrayList<>();
+        List<ArchiveSummary> backups = new ArrayList<>();
         for (Archive a : new Archives(dc).list(vmid)) {
-            backups.add(ArchiveRow.of(a));
+            backups.add(ArchiveSummary.of(a));
         }
-        backups.sort(java.util.Comparator.comparing(ArchiveRow::time).reversed());
+        backups.sort(java.util.Comparator.comparing(ArchiveSummary::time).reversed());
         return new GuestDetails(c, st, rows, backups);
     }
 

@@ -1,7 +1,7 @@
 package dev.shear.app.guest;
 
 import atlantafx.base.controls.ToggleSwitch;
-import dev.shear.app.archive.ArchiveRow;
+import dev.shear.datacenter.archive.ArchiveSummary;
 import dev.shear.app.archive.ArchiveTable;
 import dev.shear.app.common.Formats;
 import dev.shear.app.common.Styles;
@@ -137,7 +137,7 @@ public final class GuestView implements View {
     }
 
     private Node backups() {
-        TableView<ArchiveRow> t = ArchiveTable.of(vm.backups(), false);
+        TableView<ArchiveSummary> t = ArchiveTable.of(vm.backups(), false);
         t.setId("guest-backups");
         t.setFixedCellSize(34);
         t.prefHeightProperty().bind(Bindings.max(2, Bindings.size(vm.backups())).multiply(34).add(44));

@@ -1,7 +1,7 @@
 package dev.shear.app.guest;
 
 import dev.shear.app.AppContext;
-import dev.shear.app.archive.ArchiveRow;
+import dev.shear.datacenter.archive.ArchiveSummary;
 import dev.shear.app.backup.StorageChoices;
 import dev.shear.app.common.Errors;
 import dev.shear.app.common.Frames;
@@ -39,7 +39,7 @@ public final class GuestViewModel implements AutoCloseable {
     private final int vmid;
     private final ReadOnlyObjectWrapper<GuestDetails> details = new ReadOnlyObjectWrapper<>();
     private final ObservableList<DiskRow> disks = FXCollections.observableArrayList();
-    private final ObservableList<ArchiveRow> backups = FXCollections.observableArrayList();
+    private final ObservableList<ArchiveSummary> backups = FXCollections.observableArrayList();
     private final ReadOnlyBooleanWrapper busy = new ReadOnlyBooleanWrapper(false);
     private final BooleanProperty loadOn = new SimpleBooleanProperty(false);
     private final IntegerProperty iops = new SimpleIntegerProperty(GuestLoad.DEFAULT_IOPS);
@@ -246,7 +246,7 @@ public final class GuestViewModel implements AutoCloseable {
     }
 
     /// The guest's backups, newest first.
-    public ObservableList<ArchiveRow> backups() {
+    public ObservableList<ArchiveSummary> backups() {
         return backups;
     }
 

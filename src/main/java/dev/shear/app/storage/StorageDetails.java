@@ -10,6 +10,7 @@ import dev.shear.datacenter.VolumeInfo;
 import dev.shear.datacenter.VolumeKind;
 import dev.shear.datacenter.archive.Archive;
 import dev.shear.datacenter.archive.Archives;
+import dev.shear.datacenter.vzdump.StaleCleanup;
 import java.io.IOException;
 import java.util.List;
 
@@ -27,9 +28,13 @@ public record StorageDetails(StorageConfig config, SpaceUsage space, Capabilitie
                              List<VolumeInfo> volumes, List<FleecingImageRow> fleecing, int archives,
                              long archiveBytes) {
 
-    public static StorageDetails read(Datacenter dc, FleecingCleanup cleanup, String id) throws IOException {
+    public static StorageDetails read(Datacenter dc, String id) throws IOException {
         Storage s = dc.storages().get(id);
-        List<VolumeInfo> vols = s.volumes().stream().filter(v -> v.id().name().kind() == VolumeKind.DISK).toList();
+        List<VolumeInfo> all = s.volumes();
+        List<VolumeInfo> vols = all.stream().filter(v -> v.id().name().kind() == VolumeKind.DISK).toList();
+        List<VolumeInfo> fleece = all.stream().filter(v -> v.id().name().kind() == VolumeKind.FLEECE).toList();
+        List<FleecingImageRow> rows = fleece.isEmpty() ? List.of()
+                : StorageFleecing.rows(id, fleece, new StaleCleanup(dc).find());
         int n = 0;
         long bytes = 0;
         if (s.config().content().contains(Content.BACKUP)) {
@@ -38,8 +43,8 @@ public record StorageDetails(StorageConfig config, SpaceUsage space, Capabilitie
                 bytes += a.sizeOnDisk();
             }
         }
-        return new StorageDetails(s.config(), s.space(), s.capabilities(), s.detectCapabilities(), vols,
-                cleanup.images(id), n, bytes);
+        return new StorageDetails(s.config(), s.space(), s.capabilities(), s.detectCapabilities(), vols, rows, n,
+                bytes);
     }
 
     /// True when some fleecing image may be removed.

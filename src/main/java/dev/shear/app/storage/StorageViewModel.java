@@ -14,6 +14,11 @@ import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 import dev.shear.datacenter.VolumeInfo;
+import dev.shear.datacenter.vzdump.StaleCleanup;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import dev.shear.datacenter.VolumeKind;
 
 /// The storage view's model: capacity and use, formats, thin/discard, its volumes and fleecing
 /// images (in use / stale / orphan), and the one-click cleanup of stale fleecing images — which
@@ -51,7 +56,7 @@ public final class StorageViewModel implements AutoCloseable {
             return;
         }
         refreshing = true;
-        ctx.tasks().execute(() -> StorageDetails.read(ctx.dc(), ctx.cleanup(), id), d -> {
+        ctx.tasks().execute(() -> StorageDetails.read(ctx.dc(), id), d -> {
             refreshing = false;
             problem.set("");
             details.set(d);
@@ -71,19 +76,25 @@ public final class StorageViewModel implements AutoCloseable {
     /// and reports what was freed.
     public void cleanUp() {
         busy.set(true);
-        ctx.tasks().execute(() -> ctx.cleanup().find(id), plan -> {
+        StaleCleanup cleanup = new StaleCleanup(ctx.dc());
+        ctx.tasks().execute(() -> {
+            Set<Integer> owners = ctx.dc().storages().get(id).volumes().stream()
+                    .filter(v -> v.id().name().kind() == VolumeKind.FLEECE).map(v -> v.id().name().vmid())
+                    .collect(Collectors.toSet());
+            return StorageFleecing.forStorage(id, owners, cleanup.find());
+        }, plan -> {
             if (plan.isEmpty()) {
                 busy.set(false);
                 ctx.dialogs().showInfo("Nothing to clean up", "Storage '" + id + "' has no stale fleecing images."
                         + notes(plan));
                 return;
             }
-            String what = plan.items().stream().map(CleanupPlan.Item::describe).collect(Collectors.joining("\n"));
+            String what = plan.items().stream().map(StaleCleanup.Item::toString).collect(Collectors.joining("\n"));
             ctx.dialogs().confirm("Clean up stale fleecing images", "Remove " + plan.items().size() + " item(s) from '"
                     + id + "' and free " + Formats.bytes(plan.bytes()) + "?", what + notes(plan),
                     "Remove and free " + Formats.bytes(plan.bytes()), yes -> {
                         if (yes) {
-                            execute(plan);
+                            execute(cleanup, plan);
                         } else {
                             busy.set(false);
                         }
@@ -94,16 +105,18 @@ public final class StorageViewModel implements AutoCloseable {
         });
     }
 
-    private static String notes(CleanupPlan plan) {
+    private static String notes(StaleCleanup.Plan plan) {
         return plan.notes().isEmpty() ? "" : "\n\nLeft alone:\n" + String.join("\n", plan.notes());
     }
 
-    private void execute(CleanupPlan plan) {
-        ctx.tasks().execute(() -> ctx.cleanup().execute(plan), report -> {
+    private void execute(StaleCleanup cleanup, StaleCleanup.Plan plan) {
+        ctx.tasks().execute(() -> cleanup.execute(plan), report -> {
             busy.set(false);
+            List<String> problems = new ArrayList<>(report.failures());
+            problems.addAll(report.left());
             String text = "Removed " + report.removed().size() + " item(s) and freed " + Formats.bytes(report.freed())
-                    + "." + (report.problems().isEmpty() ? "" : "\n\nNot removed:\n" + String.join("\n", report.problems()));
-            if (report.problems().isEmpty()) {
+                    + "." + (problems.isEmpty() ? "" : "\n\nNot removed:\n" + String.join("\n", problems));
+            if (problems.isEmpty()) {
                 ctx.dialogs().showInfo("Cleanup done", text);
             } else {
                 ctx.dialogs().showError("Cleanup incomplete", text);
