@@ -11,6 +11,7 @@ import dev.shear.app.guest.GuestState;
 import dev.shear.app.guest.GuestViewModel;
 import dev.shear.app.job.LiveJobViewModel;
 import dev.shear.app.main.NavItem;
+import dev.shear.control.GuestRuntime;
 import dev.shear.datacenter.VolumeKind;
 import dev.shear.datacenter.archive.Archive;
 import dev.shear.datacenter.archive.Archives;
@@ -121,6 +122,29 @@ class GuestViewModelTest {
         vm.loadOnProperty().set(false);
         vm.stop();
         vm.close();
+    }
+
+    @Test
+    void aGuestRunByAnotherShearProcessShowsRunningAndIsBackedUpThroughItsControlSocket() throws Exception {
+        try (GuestRuntime other = GuestRuntime.start(fx.dc, 102, GuestRuntime.Options.defaults())) {
+            GuestViewModel vm = new GuestViewModel(fx.ctx, 102);
+            GuestState state = vm.detailsProperty().get().state();
+            assertThat(state).isInstanceOf(GuestState.RunningElsewhere.class);
+            assertThat(state.exports()).isEqualTo(other.exports());
+            assertThat(vm.disks()).singleElement().extracting(r -> r.uri()).isEqualTo(other.exports().get("scsi0"));
+            fx.dialogs.formScript = f -> ((BackupDialogViewModel) f).fleecingProperty().set(true);
+            vm.backupNow();
+            LiveBackup live = fx.ctx.liveBackups().getFirst();
+            LiveJobViewModel job = fx.ctx.liveModel(live);
+            fx.tickUntil("the remote backup's end", 60, () -> job.finishedProperty().get());
+            assertThat(live.isLocal()).isFalse();
+            assertThat(job.outcomeProperty().get().error()).isNull();
+            assertThat(job.stateProperty().get()).isEqualTo("completed");
+            assertThat(job.disks()).singleElement().satisfies(d -> assertThat(d.fractionProperty().get()).isEqualTo(1.0));
+            assertThat(job.log()).anyMatch(l -> l.contains("starting backup of guest 102"));
+            assertThat(new Archives(fx.dc).list(102)).hasSize(1);
+            vm.close();
+        }
     }
 
     @Test
