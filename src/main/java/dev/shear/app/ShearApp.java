@@ -10,7 +10,6 @@ import dev.shear.app.common.FxDialogService;
 import dev.shear.app.common.FxFrames;
 import dev.shear.app.common.FxTaskExecutor;
 import dev.shear.app.common.Icons;
-import dev.shear.app.common.Theme;
 import dev.shear.app.guest.RuntimeGuestHost;
 import dev.shear.app.main.MainViewModel;
 import dev.shear.app.main.MainWindow;
@@ -52,7 +51,7 @@ public final class ShearApp extends Application {
         main = new MainViewModel(config, new FxTaskExecutor(), dialogs, frames, RuntimeGuestHost::new);
         window = new MainWindow(main);
         Scene scene = new Scene(window.root(), 1280, 800);
-        Theme.apply(scene, config.dark());
+        window.setDark(config.dark());
         stage.setScene(scene);
         stage.setTitle("Shear — " + config.root().path());
         for (int size : Icons.APP_SIZES) {

@@ -34,6 +34,9 @@ public final class LiveJobView implements View {
     private final ClusterMapControl map = new ClusterMapControl();
     private final ClusterMapLegend legend = new ClusterMapLegend(map);
     private final Label summary = Ui.hint("");
+    /// The counts under the map change every frame; words are redrawn four times a second.
+    private static final long COUNTS_NANOS = 250_000_000L;
+    private long lastCounts;
 
     public LiveJobView(LiveJobViewModel vm) {
         this.vm = vm;
@@ -51,7 +54,9 @@ public final class LiveJobView implements View {
         vm.setViewport(map.viewportProperty().get());
         vm.mapFrameProperty().addListener((o, a, f) -> {
             map.setFrame(f);
-            if (f != null) {
+            long now = System.nanoTime();
+            if (f != null && (now - lastCounts > COUNTS_NANOS || vm.finishedProperty().get())) {
+                lastCounts = now;
                 legend.update(f);
                 summary.setText(String.format(Locale.ROOT, "%,d of %,d clusters of %s copied (%s)", f.copied(),
                         f.clusters(), Formats.bytes(f.data().unit()), Formats.percent((double) f.copied()

@@ -25,6 +25,7 @@ public final class MainWindow {
     private final MainViewModel vm;
     private final BorderPane root = new BorderPane();
     private final StackPane content = new StackPane();
+    private final ToggleButton dark = new ToggleButton("Dark");
     private View current;
 
     public MainWindow(MainViewModel vm) {
@@ -46,17 +47,11 @@ public final class MainWindow {
         Button refresh = new Button("Refresh");
         refresh.setId("refresh");
         refresh.setOnAction(e -> vm.refresh());
-        ToggleButton dark = new ToggleButton("Dark");
         dark.setId("theme-toggle");
         dark.selectedProperty().addListener((o, a, on) -> {
             Scene s = root.getScene();
             if (s != null) {
                 Theme.apply(s, on);
-            }
-        });
-        root.sceneProperty().addListener((o, a, s) -> {
-            if (s != null) {
-                dark.setSelected(Theme.isDark(s));
             }
         });
         HBox h = new HBox(10, Icons.appNode(24), name, what, Ui.grow(), refresh, dark);
@@ -120,6 +115,12 @@ public final class MainWindow {
             current.dispose();
             current = null;
         }
+    }
+
+    /// Shows the dark theme (or the light one); the window must be in a scene.
+    public void setDark(boolean on) {
+        Theme.apply(root.getScene(), on);
+        dark.setSelected(on);
     }
 
     public BorderPane root() {
