@@ -25,7 +25,7 @@ public final class ArchiveTable {
         if (guestColumn) {
             t.getColumns().add(col("Guest", 70, r -> Integer.toString(r.vmid())));
         }
-        t.getColumns().add(col("Time", 160, r -> TIME.format(r.time())));
+        t.getColumns().add(col("Time", 175, r -> TIME.format(r.time())));
         t.getColumns().add(col("Mode", 100, r -> r.mode() == null ? "" : r.mode()));
         t.getColumns().add(col("Size", 100, r -> Formats.bytes(r.sizeOnDisk())));
         t.getColumns().add(badges("State", 110, ArchiveSummary::stateText));

@@ -5,6 +5,7 @@ import dev.shear.app.common.Styles;
 import dev.shear.app.common.Ui;
 import dev.shear.app.common.View;
 import dev.shear.datacenter.TaskInfo;
+import dev.shear.datacenter.TaskState;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Function;
@@ -32,8 +33,9 @@ public final class TasksView implements View {
         table.getColumns().add(col("Started", 160, t -> Formats.time(t.id().start())));
         table.getColumns().add(col("Type", 110, t -> t.id().type()));
         table.getColumns().add(col("Guest", 70, t -> t.id().hasGuest() ? Integer.toString(t.id().vmid()) : ""));
-        table.getColumns().add(col("Duration", 90, t -> Formats.duration(Duration.between(t.id().start(),
-                t.end() != null ? t.end() : Instant.now()))));
+        table.getColumns().add(col("Duration", 90, t -> t.end() != null
+                ? Formats.duration(Duration.between(t.id().start(), t.end()))
+                : t.state() == TaskState.RUNNING ? Formats.duration(Duration.between(t.id().start(), Instant.now())) : "–"));
         TableColumn<TaskInfo, String> status = col("Status", 300, TaskInfo::status);
         status.setCellFactory(c -> new TableCell<>() {
             @Override
