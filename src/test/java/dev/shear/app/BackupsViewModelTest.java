@@ -8,29 +8,11 @@ import dev.shear.app.archive.RestoreDialogViewModel;
 import dev.shear.datacenter.vzdump.BackupOutcome;
 import dev.shear.datacenter.vzdump.BackupRequest;
 import dev.shear.datacenter.vzdump.BackupService;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class BackupsViewModelTest {
-    @TempDir
-    Path root;
-    EngineFixture fx;
-
-    @BeforeEach
-    void open() throws Exception {
-        fx = new EngineFixture(root);
-    }
-
-    @AfterEach
-    void close() {
-        fx.close();
-    }
-
+class BackupsViewModelTest extends EngineTest {
     private String backup(int vmid) throws Exception {
         BackupOutcome o = new BackupService(fx.dc).start(BackupRequest.of(vmid, "backup"), null, e -> { }).await();
         assertThat(o.error()).isNull();

@@ -17,27 +17,9 @@ import dev.shear.datacenter.archive.Archive;
 import dev.shear.datacenter.archive.Archives;
 import dev.shear.datacenter.run.GuestRuns;
 import dev.shear.nbd.NbdClientNode;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class GuestViewModelTest {
-    @TempDir
-    Path root;
-    EngineFixture fx;
-
-    @BeforeEach
-    void open() throws Exception {
-        fx = new EngineFixture(root);
-    }
-
-    @AfterEach
-    void close() {
-        fx.close();
-    }
-
+class GuestViewModelTest extends EngineTest {
     @Test
     void startServesEveryDiskOverNbdAndStopReleasesTheGuest() throws Exception {
         GuestViewModel vm = new GuestViewModel(fx.ctx, 101);

@@ -14,26 +14,9 @@ import dev.shear.util.Sizes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class StorageViewModelTest {
-    @TempDir
-    Path root;
-    EngineFixture fx;
-
-    @BeforeEach
-    void open() throws Exception {
-        fx = new EngineFixture(root);
-    }
-
-    @AfterEach
-    void close() {
-        fx.close();
-    }
-
+class StorageViewModelTest extends EngineTest {
     @Test
     void aFleecingImageLeftByAKilledBackupIsStaleAndOneConfirmationRemovesItReportingTheBytes() throws Exception {
         Path image = StaleState.leave(fx.dc, 101, "fast", 1 << 20);

@@ -1,14 +1,11 @@
 package dev.shear.app.archive;
 
 import dev.shear.app.common.Formats;
+import dev.shear.app.common.Tables;
 import dev.shear.app.common.Ui;
 import dev.shear.datacenter.archive.ArchiveSummary;
 import java.time.format.DateTimeFormatter;
-import java.util.function.Function;
-import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.collections.ObservableList;
-import javafx.scene.control.TableCell;
-import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
 
 /// The table of backup archives the Backups view and the guest view share: time, mode, size,
@@ -23,35 +20,16 @@ public final class ArchiveTable {
     public static TableView<ArchiveSummary> of(ObservableList<ArchiveSummary> rows, boolean guestColumn) {
         TableView<ArchiveSummary> t = new TableView<>(rows);
         if (guestColumn) {
-            t.getColumns().add(col("Guest", 70, r -> Integer.toString(r.vmid())));
+            t.getColumns().add(Tables.text("Guest", 70, r -> Integer.toString(r.vmid())));
         }
-        t.getColumns().add(col("Time", 175, r -> TIME.format(r.time())));
-        t.getColumns().add(col("Mode", 100, r -> r.mode() == null ? "" : r.mode()));
-        t.getColumns().add(col("Size", 100, r -> Formats.bytes(r.sizeOnDisk())));
-        t.getColumns().add(badges("State", 110, ArchiveSummary::stateText));
-        t.getColumns().add(badges("Verified", 90, ArchiveSummary::verified));
-        t.getColumns().add(col("Archive", 380, ArchiveSummary::id));
+        t.getColumns().add(Tables.text("Time", 175, r -> TIME.format(r.time())));
+        t.getColumns().add(Tables.text("Mode", 100, r -> r.mode() == null ? "" : r.mode()));
+        t.getColumns().add(Tables.text("Size", 100, r -> Formats.bytes(r.sizeOnDisk())));
+        t.getColumns().add(Tables.badges("State", 110, ArchiveSummary::stateText));
+        t.getColumns().add(Tables.badges("Verified", 90, ArchiveSummary::verified));
+        t.getColumns().add(Tables.text("Archive", 380, ArchiveSummary::id));
         t.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         t.setPlaceholder(Ui.hint("No backups yet: click Backup now on a guest."));
         return t;
-    }
-
-    private static TableColumn<ArchiveSummary, String> col(String name, double w, Function<ArchiveSummary, String> f) {
-        TableColumn<ArchiveSummary, String> c = new TableColumn<>(name);
-        c.setPrefWidth(w);
-        c.setCellValueFactory(x -> new ReadOnlyStringWrapper(f.apply(x.getValue())));
-        return c;
-    }
-
-    private static TableColumn<ArchiveSummary, String> badges(String name, double w, Function<ArchiveSummary, String> f) {
-        TableColumn<ArchiveSummary, String> c = col(name, w, f);
-        c.setCellFactory(x -> new TableCell<>() {
-            @Override
-            protected void updateItem(String s, boolean empty) {
-                super.updateItem(s, empty);
-                setGraphic(empty || s == null ? null : Ui.badge(s));
-            }
-        });
-        return c;
     }
 }

@@ -1,14 +1,13 @@
 package dev.shear.app.archive;
 
-import dev.shear.app.common.Styles;
 import dev.shear.app.common.Ui;
-import dev.shear.app.common.View;
+import dev.shear.app.common.ModelView;
+import dev.shear.app.common.Styles;
 import dev.shear.datacenter.archive.Archive;
 import dev.shear.datacenter.archive.ArchiveSummary;
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.BooleanBinding;
 import javafx.geometry.Pos;
-import javafx.scene.Node;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.control.TableView;
@@ -18,12 +17,10 @@ import javafx.scene.layout.VBox;
 
 /// Every backup archive with size, mode, time and verified state; Verify, Restore and Prune for
 /// the selected one.
-public final class BackupsView implements View {
-    private final BackupsViewModel vm;
-    private final VBox root;
+public final class BackupsView extends ModelView {
 
     public BackupsView(BackupsViewModel vm) {
-        this.vm = vm;
+        super(vm::close);
         TableView<ArchiveSummary> t = ArchiveTable.of(vm.archives(), true);
         t.setId("backups-table");
         t.getSelectionModel().selectedItemProperty().addListener((o, a, r) -> vm.selectedProperty().set(r));
@@ -43,8 +40,8 @@ public final class BackupsView implements View {
         activity.textProperty().bind(vm.activityProperty());
         HBox actions = new HBox(10, verify, restore, prune, activity, Ui.grow(), cancel);
         actions.setAlignment(Pos.CENTER_LEFT);
-        root = Ui.page(Ui.title("Backups"), Ui.subtitle("Archives on every backup storage, newest first. Select one to"
-                + " verify, restore or prune."), Ui.problem(vm.problemProperty()), actions, t);
+        setRoot(Ui.page(Ui.title("Backups"), Ui.subtitle("Archives on every backup storage, newest first. Select one to"
+                + " verify, restore or prune."), Ui.problem(vm.problemProperty()), actions, t));
     }
 
     private static Button button(String text, String id, Runnable action) {
@@ -52,15 +49,5 @@ public final class BackupsView implements View {
         b.setId(id);
         b.setOnAction(e -> action.run());
         return b;
-    }
-
-    @Override
-    public Node root() {
-        return root;
-    }
-
-    @Override
-    public void dispose() {
-        vm.close();
     }
 }

@@ -4,6 +4,7 @@ import dev.shear.app.AppContext;
 import dev.shear.app.common.Errors;
 import dev.shear.app.common.Formats;
 import dev.shear.app.common.Frames;
+import dev.shear.app.common.Refresher;
 import dev.shear.datacenter.Content;
 import dev.shear.datacenter.GuestConfig;
 import dev.shear.datacenter.StorageConfig;
@@ -48,23 +49,19 @@ public final class BackupsViewModel implements AutoCloseable {
     private final AtomicLong done = new AtomicLong();
     private final AtomicLong total = new AtomicLong();
     private final Frames.Subscription ticking;
+    private final Refresher<List<ArchiveSummary>> refresher;
     /// The running verify or restore, for Cancel; set and read on the UI thread.
     private TaskRun<?> running;
     private String doing = "";
-    private boolean refreshing;
-    private long last;
 
     public BackupsViewModel(AppContext ctx) {
         this.ctx = ctx;
         ticking = ctx.frames().onFrame(this::frame);
-        refresh();
+        refresher = new Refresher<>(ctx.tasks(), ctx.frames(), REFRESH_NANOS, this::read, this::show,
+                e -> problem.set("Cannot list the backups: " + Errors.describe(e)));
     }
 
     private void frame(long now) {
-        if (now - last > REFRESH_NANOS) {
-            last = now;
-            refresh();
-        }
         if (busy.get() && total.get() > 0) {
             activity.set(String.format(Locale.ROOT, "%s: %s of %s (%s)", doing, Formats.bytes(done.get()),
                     Formats.bytes(total.get()), Formats.percent((double) done.get() / total.get())));
@@ -73,30 +70,26 @@ public final class BackupsViewModel implements AutoCloseable {
 
     /// Reads the archives again.
     public void refresh() {
-        if (refreshing) {
-            return;
+        refresher.now();
+    }
+
+    private List<ArchiveSummary> read() throws java.io.IOException {
+        List<ArchiveSummary> rows = new ArrayList<>();
+        for (Archive a : new Archives(ctx.dc()).list()) {
+            rows.add(ArchiveSummary.of(a));
         }
-        refreshing = true;
-        ctx.tasks().execute(() -> {
-            List<ArchiveSummary> rows = new ArrayList<>();
-            for (Archive a : new Archives(ctx.dc()).list()) {
-                rows.add(ArchiveSummary.of(a));
-            }
-            rows.sort(Comparator.comparing(ArchiveSummary::time).reversed().thenComparing(ArchiveSummary::id));
-            return rows;
-        }, rows -> {
-            refreshing = false;
-            problem.set("");
-            if (!rows.equals(archives)) {
-                ArchiveSummary sel = selected.get();
-                archives.setAll(rows);
-                selected.set(sel == null ? null : rows.stream().filter(r -> r.id().equals(sel.id())).findFirst()
-                        .orElse(null));
-            }
-        }, e -> {
-            refreshing = false;
-            problem.set("Cannot list the backups: " + Errors.describe(e));
-        });
+        rows.sort(Comparator.comparing(ArchiveSummary::time).reversed().thenComparing(ArchiveSummary::id));
+        return rows;
+    }
+
+    private void show(List<ArchiveSummary> rows) {
+        problem.set("");
+        if (!rows.equals(archives)) {
+            ArchiveSummary sel = selected.get();
+            archives.setAll(rows);
+            selected.set(sel == null ? null : rows.stream().filter(r -> r.id().equals(sel.id())).findFirst()
+                    .orElse(null));
+        }
     }
 
     /// Re-reads every disk of the selected backup and compares it with the recorded SHA-256.
@@ -243,5 +236,6 @@ public final class BackupsViewModel implements AutoCloseable {
     @Override
     public void close() {
         ticking.cancel();
+        refresher.close();
     }
 }

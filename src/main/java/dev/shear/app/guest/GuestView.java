@@ -6,10 +6,10 @@ import dev.shear.app.archive.ArchiveTable;
 import dev.shear.app.common.Formats;
 import dev.shear.app.common.Styles;
 import dev.shear.app.common.Ui;
-import dev.shear.app.common.View;
+import dev.shear.app.common.ModelView;
+import dev.shear.app.common.Tables;
 import javafx.beans.binding.Bindings;
 import javafx.beans.property.ReadOnlyObjectWrapper;
-import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.geometry.Pos;
 import javafx.scene.Node;
 import javafx.scene.control.Button;
@@ -24,23 +24,24 @@ import javafx.scene.layout.VBox;
 
 /// A guest: its state, Start / Stop, the guest load, Backup now, and its disks (bus, size,
 /// allocated bytes, format, storage, a small allocation map, the NBD URI while running).
-public final class GuestView implements View {
+public final class GuestView extends ModelView {
     private final GuestViewModel vm;
-    private final ScrollPane root;
     private final Label title = Ui.title("");
     private final Label description = Ui.subtitle("");
     private final HBox badges = new HBox(8);
     private final Label stateText = Ui.hint("");
 
     public GuestView(GuestViewModel vm) {
+        super(vm::close);
         this.vm = vm;
         HBox head = new HBox(12, title, badges);
         head.setAlignment(Pos.CENTER_LEFT);
         VBox page = Ui.page(head, description, actions(), load(), Ui.section("Disks"), disks(), Ui.section("Backups"),
                 backups());
-        root = new ScrollPane(page);
-        root.setFitToWidth(true);
-        root.getStyleClass().add("edge-to-edge");
+        ScrollPane scroll = new ScrollPane(page);
+        scroll.setFitToWidth(true);
+        scroll.getStyleClass().add("edge-to-edge");
+        setRoot(scroll);
         vm.detailsProperty().addListener((o, a, d) -> show(d));
         show(vm.detailsProperty().get());
     }
@@ -99,12 +100,12 @@ public final class GuestView implements View {
     private Node disks() {
         TableView<DiskRow> t = new TableView<>(vm.disks());
         t.setId("guest-disks");
-        t.getColumns().add(col("Disk", 70, DiskRow::key));
-        t.getColumns().add(col("Bus", 60, DiskRow::bus));
-        t.getColumns().add(col("Size", 90, r -> Formats.bytes(r.size())));
-        t.getColumns().add(col("Allocated", 90, r -> Formats.bytes(r.allocated())));
-        t.getColumns().add(col("Format", 70, DiskRow::format));
-        t.getColumns().add(col("Storage", 80, DiskRow::storage));
+        t.getColumns().add(Tables.text("Disk", 70, DiskRow::key));
+        t.getColumns().add(Tables.text("Bus", 60, DiskRow::bus));
+        t.getColumns().add(Tables.text("Size", 90, r -> Formats.bytes(r.size())));
+        t.getColumns().add(Tables.text("Allocated", 90, r -> Formats.bytes(r.allocated())));
+        t.getColumns().add(Tables.text("Format", 70, DiskRow::format));
+        t.getColumns().add(Tables.text("Storage", 80, DiskRow::storage));
         TableColumn<DiskRow, double[]> map = new TableColumn<>("Allocation");
         map.setPrefWidth(190);
         map.setCellValueFactory(c -> new ReadOnlyObjectWrapper<>(c.getValue().allocation()));
@@ -116,7 +117,7 @@ public final class GuestView implements View {
             }
         });
         t.getColumns().add(map);
-        TableColumn<DiskRow, String> uri = col("NBD URI", 260, r -> r.uri().isEmpty() ? "–" : r.uri());
+        TableColumn<DiskRow, String> uri = Tables.text("NBD URI", 260, r -> r.uri().isEmpty() ? "–" : r.uri());
         uri.setCellFactory(c -> new TableCell<>() {
             @Override
             protected void updateItem(String s, boolean empty) {
@@ -130,26 +131,15 @@ public final class GuestView implements View {
         });
         t.getColumns().add(uri);
         t.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
-        t.setFixedCellSize(34);
-        t.prefHeightProperty().bind(Bindings.size(vm.disks()).multiply(34).add(44));
-        t.minHeightProperty().bind(t.prefHeightProperty());
+        Tables.fit(t, 1);
         return t;
     }
 
     private Node backups() {
         TableView<ArchiveSummary> t = ArchiveTable.of(vm.backups(), false);
         t.setId("guest-backups");
-        t.setFixedCellSize(34);
-        t.prefHeightProperty().bind(Bindings.max(2, Bindings.size(vm.backups())).multiply(34).add(44));
-        t.minHeightProperty().bind(t.prefHeightProperty());
+        Tables.fit(t, 2);
         return t;
-    }
-
-    private static TableColumn<DiskRow, String> col(String name, double w, java.util.function.Function<DiskRow, String> f) {
-        TableColumn<DiskRow, String> c = new TableColumn<>(name);
-        c.setPrefWidth(w);
-        c.setCellValueFactory(x -> new ReadOnlyStringWrapper(f.apply(x.getValue())));
-        return c;
     }
 
     private void show(GuestDetails d) {
@@ -167,15 +157,5 @@ public final class GuestView implements View {
             badges.getChildren().add(Ui.badge("locked: " + d.config().lock().kind()));
         }
         stateText.setText(d.state().describe());
-    }
-
-    @Override
-    public Node root() {
-        return root;
-    }
-
-    @Override
-    public void dispose() {
-        vm.close();
     }
 }

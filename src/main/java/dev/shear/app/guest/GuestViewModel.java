@@ -5,6 +5,7 @@ import dev.shear.datacenter.archive.ArchiveSummary;
 import dev.shear.app.backup.StorageChoices;
 import dev.shear.app.common.Errors;
 import dev.shear.app.common.Frames;
+import dev.shear.app.common.Refresher;
 import dev.shear.app.main.NavItem;
 import dev.shear.block.BlockNode;
 import dev.shear.datacenter.GuestConfig;
@@ -45,9 +46,8 @@ public final class GuestViewModel implements AutoCloseable {
     private final IntegerProperty iops = new SimpleIntegerProperty(GuestLoad.DEFAULT_IOPS);
     private final ReadOnlyStringWrapper loadStats = new ReadOnlyStringWrapper("");
     private final Frames.Subscription ticking;
+    private final Refresher<GuestDetails> refresher;
     private boolean applyingLoad;
-    private boolean refreshing;
-    private long lastRefresh;
     private long lastStats;
 
     public GuestViewModel(AppContext ctx, int vmid) {
@@ -64,14 +64,11 @@ public final class GuestViewModel implements AutoCloseable {
         });
         iops.addListener((o, a, n) -> ctx.loads().get(vmid).ifPresent(l -> l.setIops(n.intValue())));
         ticking = ctx.frames().onFrame(this::frame);
-        refresh();
+        refresher = new Refresher<>(ctx.tasks(), ctx.frames(), REFRESH_NANOS,
+                () -> GuestDetails.read(ctx.dc(), ctx.states(), ctx.host(), vmid), this::show, e -> details.set(null));
     }
 
     private void frame(long now) {
-        if (now - lastRefresh > REFRESH_NANOS) {
-            lastRefresh = now;
-            refresh();
-        }
         if (now - lastStats > STATS_NANOS) {
             lastStats = now;
             loadStats.set(ctx.loads().get(vmid).map(l -> {
@@ -83,26 +80,20 @@ public final class GuestViewModel implements AutoCloseable {
 
     /// Reads the guest again (in the background).
     public void refresh() {
-        if (refreshing) {
-            return;
+        refresher.now();
+    }
+
+    private void show(GuestDetails d) {
+        details.set(d);
+        if (!d.disks().equals(disks)) {
+            disks.setAll(d.disks());
         }
-        refreshing = true;
-        ctx.tasks().execute(() -> GuestDetails.read(ctx.dc(), ctx.states(), ctx.host(), vmid), d -> {
-            refreshing = false;
-            details.set(d);
-            if (!d.disks().equals(disks)) {
-                disks.setAll(d.disks());
-            }
-            if (!d.backups().equals(backups)) {
-                backups.setAll(d.backups());
-            }
-            if (!d.state().isRunning() && loadOn.get()) {
-                setLoadQuietly(false);
-            }
-        }, e -> {
-            refreshing = false;
-            details.set(null);
-        });
+        if (!d.backups().equals(backups)) {
+            backups.setAll(d.backups());
+        }
+        if (!d.state().isRunning() && loadOn.get()) {
+            setLoadQuietly(false);
+        }
     }
 
     /// Starts the guest in this app.
@@ -271,5 +262,6 @@ public final class GuestViewModel implements AutoCloseable {
     @Override
     public void close() {
         ticking.cancel();
+        refresher.close();
     }
 }

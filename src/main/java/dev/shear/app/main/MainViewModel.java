@@ -5,6 +5,7 @@ import dev.shear.app.AppContext;
 import dev.shear.app.common.DialogService;
 import dev.shear.app.common.Errors;
 import dev.shear.app.common.Frames;
+import dev.shear.app.common.Refresher;
 import dev.shear.app.common.TaskExecutor;
 import dev.shear.app.guest.GuestHost;
 import dev.shear.app.guest.GuestStates;
@@ -52,11 +53,9 @@ public final class MainViewModel implements AutoCloseable {
     private final ObservableList<GuestSummary> guests = FXCollections.observableArrayList();
     private final ObjectProperty<NavItem> selected = new SimpleObjectProperty<>(new NavItem.Datacenter());
     private AppContext context;
-    private Frames.Subscription ticking;
+    private Refresher<Snapshot> refresher;
     /// Closes the context when the process is told to end (SIGTERM, logout) without closing the app.
     private Thread shutdownHook;
-    private boolean refreshing;
-    private long lastRefresh;
 
     public MainViewModel(AppConfig config, TaskExecutor tasks, DialogService dialogs, Frames frames,
                          Function<Datacenter, GuestHost> hosts) {
@@ -92,36 +91,27 @@ public final class MainViewModel implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         message.set("Datacenter " + dc.root().path());
         phase.set(Phase.READY);
-        refresh();
-        ticking = frames.onFrame(now -> {
-            if (now - lastRefresh > REFRESH_NANOS) {
-                refresh();
-            }
-        });
+        Datacenter open = context.dc();
+        GuestStates states = context.states();
+        refresher = new Refresher<>(tasks, frames, REFRESH_NANOS,
+                () -> new Snapshot(readStorages(open), readGuests(open, states)), this::show,
+                e -> message.set("Could not read the datacenter: " + Errors.describe(e)));
     }
 
     /// Reads storages and guests again (in the background).
     public void refresh() {
-        if (context == null || refreshing) {
-            return;
+        if (refresher != null) {
+            refresher.now();
         }
-        refreshing = true;
-        Datacenter dc = context.dc();
-        GuestStates states = context.states();
-        tasks.execute(() -> new Snapshot(readStorages(dc), readGuests(dc, states)), s -> {
-            refreshing = false;
-            lastRefresh = System.nanoTime();
-            if (!s.storages().equals(storages)) {
-                storages.setAll(s.storages());
-            }
-            if (!s.guests().equals(guests)) {
-                guests.setAll(s.guests());
-            }
-        }, e -> {
-            refreshing = false;
-            lastRefresh = System.nanoTime();
-            message.set("Could not read the datacenter: " + Errors.describe(e));
-        });
+    }
+
+    private void show(Snapshot s) {
+        if (!s.storages().equals(storages)) {
+            storages.setAll(s.storages());
+        }
+        if (!s.guests().equals(guests)) {
+            guests.setAll(s.guests());
+        }
     }
 
     private record Snapshot(List<StorageSummary> storages, List<GuestSummary> guests) {
@@ -187,8 +177,8 @@ public final class MainViewModel implements AutoCloseable {
 
     @Override
     public void close() {
-        if (ticking != null) {
-            ticking.cancel();
+        if (refresher != null) {
+            refresher.close();
         }
         if (context != null) {
             context.closeViews();

@@ -1,17 +1,15 @@
 package dev.shear.app.main;
 
 import dev.shear.app.common.Formats;
-import dev.shear.app.common.Styles;
 import dev.shear.app.common.Ui;
+import dev.shear.app.common.Tables;
 import dev.shear.app.common.View;
 import javafx.beans.property.ReadOnlyObjectWrapper;
-import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.scene.Node;
 import javafx.scene.control.TableCell;
 import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableRow;
 import javafx.scene.control.TableView;
-import javafx.scene.layout.Priority;
 import javafx.scene.layout.VBox;
 
 /// The Datacenter, Storages and Guests places: tables of storages (with a usage bar) and guests
@@ -43,11 +41,11 @@ public final class OverviewView implements View {
     private static TableView<StorageSummary> storages(MainViewModel vm) {
         TableView<StorageSummary> t = new TableView<>(vm.storages());
         t.setId("overview-storages");
-        t.getColumns().add(text("Storage", 110, s -> s.id()));
-        t.getColumns().add(text("Content", 110, StorageSummary::contentText));
-        t.getColumns().add(text("Formats", 100, s -> String.join(", ", s.config().formats().stream()
+        t.getColumns().add(Tables.text("Storage", 110, s -> s.id()));
+        t.getColumns().add(Tables.text("Content", 110, StorageSummary::contentText));
+        t.getColumns().add(Tables.text("Formats", 100, s -> String.join(", ", s.config().formats().stream()
                 .map(f -> f.id()).toList())));
-        t.getColumns().add(text("Thin / discard", 120, s -> s.capabilities() == null ? "–"
+        t.getColumns().add(Tables.text("Thin / discard", 120, s -> s.capabilities() == null ? "–"
                 : (s.capabilities().thin() ? "thin" : "thick") + " / " + (s.capabilities().discard() ? "discard" : "no discard")));
         TableColumn<StorageSummary, StorageSummary> use = new TableColumn<>("Usage");
         use.setPrefWidth(240);
@@ -62,41 +60,26 @@ public final class OverviewView implements View {
             }
         });
         t.getColumns().add(use);
-        t.getColumns().add(text("Path", 260, s -> s.config().path().toString()));
+        t.getColumns().add(Tables.text("Path", 260, s -> s.config().path().toString()));
         t.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         opener(t, s -> vm.selectedProperty().set(new NavItem.Storage(s.id())));
-        fit(t, 3);
+        Tables.fit(t, 3);
         return t;
     }
 
     private static TableView<GuestSummary> guests(MainViewModel vm) {
         TableView<GuestSummary> t = new TableView<>(vm.guests());
         t.setId("overview-guests");
-        t.getColumns().add(text("ID", 70, g -> Integer.toString(g.vmid())));
-        t.getColumns().add(text("Name", 110, GuestSummary::name));
-        TableColumn<GuestSummary, String> state = text("State", 110, g -> g.state().word());
-        state.setCellFactory(c -> new TableCell<>() {
-            @Override
-            protected void updateItem(String s, boolean empty) {
-                super.updateItem(s, empty);
-                setGraphic(empty || s == null ? null : Ui.badge(s));
-            }
-        });
-        t.getColumns().add(state);
-        t.getColumns().add(text("Disks", 150, g -> g.config().disks().size() + " (" + Formats.bytes(g.size()) + ")"));
-        t.getColumns().add(text("Lock", 80, GuestSummary::lockText));
-        t.getColumns().add(text("Description", 300, g -> g.config().description()));
+        t.getColumns().add(Tables.text("ID", 70, g -> Integer.toString(g.vmid())));
+        t.getColumns().add(Tables.text("Name", 110, GuestSummary::name));
+        t.getColumns().add(Tables.badges("State", 110, g -> g.state().word()));
+        t.getColumns().add(Tables.text("Disks", 150, g -> g.config().disks().size() + " (" + Formats.bytes(g.size()) + ")"));
+        t.getColumns().add(Tables.text("Lock", 80, GuestSummary::lockText));
+        t.getColumns().add(Tables.text("Description", 300, g -> g.config().description()));
         t.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         opener(t, g -> vm.selectedProperty().set(new NavItem.Guest(g.vmid())));
-        fit(t, 3);
+        Tables.fit(t, 3);
         return t;
-    }
-
-    static <S> TableColumn<S, String> text(String name, double width, java.util.function.Function<S, String> value) {
-        TableColumn<S, String> c = new TableColumn<>(name);
-        c.setPrefWidth(width);
-        c.setCellValueFactory(x -> new ReadOnlyStringWrapper(value.apply(x.getValue())));
-        return c;
     }
 
     private static <S> void opener(TableView<S> t, java.util.function.Consumer<S> open) {
@@ -114,16 +97,6 @@ public final class OverviewView implements View {
                 open.accept(t.getSelectionModel().getSelectedItem());
             }
         });
-    }
-
-    /// Sizes a table to show its rows (at least `min`) without an empty area below.
-    static void fit(TableView<?> t, int min) {
-        t.setFixedCellSize(34);
-        t.prefHeightProperty().bind(javafx.beans.binding.Bindings.createDoubleBinding(
-                () -> 34.0 * Math.max(min, t.getItems().size()) + 44, t.getItems()));
-        t.setMinHeight(javafx.scene.layout.Region.USE_PREF_SIZE);
-        VBox.setVgrow(t, Priority.NEVER);
-        Ui.styled(t, Styles.CARD + "-table");
     }
 
     @Override

@@ -3,21 +3,18 @@ package dev.shear.app.storage;
 import dev.shear.app.common.Formats;
 import dev.shear.app.common.Styles;
 import dev.shear.app.common.Ui;
-import dev.shear.app.common.View;
+import dev.shear.app.common.ModelView;
+import dev.shear.app.common.Tables;
 import dev.shear.block.ImageFormat;
 import dev.shear.datacenter.Capabilities;
 import dev.shear.datacenter.Content;
 import dev.shear.datacenter.VolumeInfo;
-import java.util.function.Function;
 import javafx.beans.binding.Bindings;
-import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.geometry.Pos;
 import javafx.scene.Node;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.control.ScrollPane;
-import javafx.scene.control.TableCell;
-import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
 import javafx.scene.layout.GridPane;
 import javafx.scene.layout.HBox;
@@ -26,9 +23,8 @@ import javafx.scene.layout.VBox;
 
 /// A storage: capacity and use, formats, thin/discard, its fleecing images (owner, size on disk,
 /// state) with the one-click cleanup, and its volumes.
-public final class StorageView implements View {
+public final class StorageView extends ModelView {
     private final StorageViewModel vm;
-    private final ScrollPane root;
     private final Label title = Ui.title("");
     private final Label subtitle = Ui.subtitle("");
     private final StackPane usage = new StackPane();
@@ -36,15 +32,17 @@ public final class StorageView implements View {
     private final Label archives = Ui.hint("");
 
     public StorageView(StorageViewModel vm) {
+        super(vm::close);
         this.vm = vm;
         title.setText(vm.id());
         Label problem = Ui.problem(vm.problemProperty());
         usage.setAlignment(Pos.CENTER_LEFT);
         VBox page = Ui.page(title, subtitle, problem, Ui.card(Ui.section("Capacity"), usage, facts),
                 fleecingSection(), Ui.section("Volumes"), volumes(), archives);
-        root = new ScrollPane(page);
-        root.setFitToWidth(true);
-        root.getStyleClass().add("edge-to-edge");
+        ScrollPane scroll = new ScrollPane(page);
+        scroll.setFitToWidth(true);
+        scroll.getStyleClass().add("edge-to-edge");
+        setRoot(scroll);
         vm.detailsProperty().addListener((o, a, d) -> show(d));
     }
 
@@ -59,23 +57,14 @@ public final class StorageView implements View {
         head.setAlignment(Pos.CENTER_LEFT);
         TableView<FleecingImageRow> t = new TableView<>(vm.fleecing());
         t.setId("fleecing-images");
-        t.getColumns().add(col("Image", 260, FleecingImageRow::volume));
-        t.getColumns().add(col("Guest", 70, r -> Integer.toString(r.vmid())));
-        t.getColumns().add(col("Size on disk", 110, r -> Formats.bytes(r.bytes())));
-        TableColumn<FleecingImageRow, String> state = col("State", 100, r -> r.state().word());
-        state.setCellFactory(c -> new TableCell<>() {
-            @Override
-            protected void updateItem(String s, boolean empty) {
-                super.updateItem(s, empty);
-                setGraphic(empty || s == null ? null : Ui.badge(s));
-            }
-        });
-        t.getColumns().add(state);
-        t.getColumns().add(col("Why", 360, FleecingImageRow::why));
+        t.getColumns().add(Tables.text("Image", 260, FleecingImageRow::volume));
+        t.getColumns().add(Tables.text("Guest", 70, r -> Integer.toString(r.vmid())));
+        t.getColumns().add(Tables.text("Size on disk", 110, r -> Formats.bytes(r.bytes())));
+        t.getColumns().add(Tables.badges("State", 100, r -> r.state().word()));
+        t.getColumns().add(Tables.text("Why", 360, FleecingImageRow::why));
         t.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         t.setPlaceholder(Ui.hint("No fleecing images: none are left over, and no backup with fleecing runs now."));
-        fit(t, vm.fleecing().size());
-        vm.fleecing().addListener((javafx.collections.ListChangeListener<FleecingImageRow>) c -> fit(t, vm.fleecing().size()));
+        Tables.fit(t, 2);
         return Ui.card(head, t, Ui.hint("A fleecing image holds old data copied out before guest writes while a backup"
                 + " runs; it is removed when the backup ends. One left behind by a backup that died is stale."));
     }
@@ -83,29 +72,15 @@ public final class StorageView implements View {
     private Node volumes() {
         TableView<VolumeInfo> t = new TableView<>(vm.volumes());
         t.setId("storage-volumes");
-        t.getColumns().add(col("Volume", 260, v -> v.id().toString()));
-        t.getColumns().add(col("Guest", 70, v -> Integer.toString(v.id().name().vmid())));
-        t.getColumns().add(col("Format", 80, v -> v.id().name().format().id()));
-        t.getColumns().add(col("File size", 110, v -> Formats.bytes(v.fileSize())));
-        t.getColumns().add(col("Allocated", 110, v -> Formats.bytes(v.allocated())));
+        t.getColumns().add(Tables.text("Volume", 260, v -> v.id().toString()));
+        t.getColumns().add(Tables.text("Guest", 70, v -> Integer.toString(v.id().name().vmid())));
+        t.getColumns().add(Tables.text("Format", 80, v -> v.id().name().format().id()));
+        t.getColumns().add(Tables.text("File size", 110, v -> Formats.bytes(v.fileSize())));
+        t.getColumns().add(Tables.text("Allocated", 110, v -> Formats.bytes(v.allocated())));
         t.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         t.setPlaceholder(Ui.hint("No disk volumes on this storage."));
-        fit(t, vm.volumes().size());
-        vm.volumes().addListener((javafx.collections.ListChangeListener<VolumeInfo>) c -> fit(t, vm.volumes().size()));
+        Tables.fit(t, 2);
         return t;
-    }
-
-    private static void fit(TableView<?> t, int rows) {
-        t.setFixedCellSize(32);
-        t.setPrefHeight(32 * Math.max(2, rows) + 44);
-        t.setMinHeight(t.getPrefHeight());
-    }
-
-    private static <S> TableColumn<S, String> col(String name, double w, Function<S, String> f) {
-        TableColumn<S, String> c = new TableColumn<>(name);
-        c.setPrefWidth(w);
-        c.setCellValueFactory(x -> new ReadOnlyStringWrapper(f.apply(x.getValue())));
-        return c;
     }
 
     private void show(StorageDetails d) {
@@ -139,15 +114,5 @@ public final class StorageView implements View {
         Capabilities c = d.capabilities();
         return c.thin() && c.discard() ? "yes: thin and discards, so fleecing images stay small"
                 : "possible, but fleecing images " + (c.discard() ? "take their full size up front" : "will not shrink");
-    }
-
-    @Override
-    public Node root() {
-        return root;
-    }
-
-    @Override
-    public void dispose() {
-        vm.close();
     }
 }

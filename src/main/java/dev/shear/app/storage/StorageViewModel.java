@@ -3,7 +3,7 @@ package dev.shear.app.storage;
 import dev.shear.app.AppContext;
 import dev.shear.app.common.Errors;
 import dev.shear.app.common.Formats;
-import dev.shear.app.common.Frames;
+import dev.shear.app.common.Refresher;
 import java.util.stream.Collectors;
 import javafx.beans.property.ReadOnlyBooleanProperty;
 import javafx.beans.property.ReadOnlyBooleanWrapper;
@@ -34,42 +34,29 @@ public final class StorageViewModel implements AutoCloseable {
     private final ObservableList<FleecingImageRow> fleecing = FXCollections.observableArrayList();
     private final ReadOnlyBooleanWrapper busy = new ReadOnlyBooleanWrapper(false);
     private final ReadOnlyStringWrapper problem = new ReadOnlyStringWrapper("");
-    private final Frames.Subscription ticking;
-    private boolean refreshing;
-    private long last;
+    private final Refresher<StorageDetails> refresher;
 
     public StorageViewModel(AppContext ctx, String id) {
         this.ctx = ctx;
         this.id = id;
-        ticking = ctx.frames().onFrame(now -> {
-            if (now - last > REFRESH_NANOS) {
-                last = now;
-                refresh();
-            }
-        });
-        refresh();
+        refresher = new Refresher<>(ctx.tasks(), ctx.frames(), REFRESH_NANOS, () -> StorageDetails.read(ctx.dc(), id),
+                this::show, e -> problem.set("Cannot read storage '" + id + "': " + Errors.describe(e)));
     }
 
     /// Reads the storage again (in the background).
     public void refresh() {
-        if (refreshing) {
-            return;
+        refresher.now();
+    }
+
+    private void show(StorageDetails d) {
+        problem.set("");
+        details.set(d);
+        if (!d.volumes().equals(volumes)) {
+            volumes.setAll(d.volumes());
         }
-        refreshing = true;
-        ctx.tasks().execute(() -> StorageDetails.read(ctx.dc(), id), d -> {
-            refreshing = false;
-            problem.set("");
-            details.set(d);
-            if (!d.volumes().equals(volumes)) {
-                volumes.setAll(d.volumes());
-            }
-            if (!d.fleecing().equals(fleecing)) {
-                fleecing.setAll(d.fleecing());
-            }
-        }, e -> {
-            refreshing = false;
-            problem.set("Cannot read storage '" + id + "': " + Errors.describe(e));
-        });
+        if (!d.fleecing().equals(fleecing)) {
+            fleecing.setAll(d.fleecing());
+        }
     }
 
     /// Finds the stale fleecing images, shows exactly what goes, and on the go-ahead removes them
@@ -155,6 +142,6 @@ public final class StorageViewModel implements AutoCloseable {
 
     @Override
     public void close() {
-        ticking.cancel();
+        refresher.close();
     }
 }

@@ -3,15 +3,13 @@ package dev.shear.app.task;
 import dev.shear.app.common.Formats;
 import dev.shear.app.common.Styles;
 import dev.shear.app.common.Ui;
-import dev.shear.app.common.View;
+import dev.shear.app.common.ModelView;
+import dev.shear.app.common.Tables;
 import dev.shear.datacenter.TaskInfo;
 import dev.shear.datacenter.TaskState;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.function.Function;
-import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.geometry.Orientation;
-import javafx.scene.Node;
 import javafx.scene.control.Label;
 import javafx.scene.control.ListView;
 import javafx.scene.control.SplitPane;
@@ -22,21 +20,19 @@ import javafx.scene.layout.Priority;
 import javafx.scene.layout.VBox;
 
 /// Every task with its type, guest, start, duration and status; the selected task's log below.
-public final class TasksView implements View {
-    private final TasksViewModel vm;
-    private final VBox root;
+public final class TasksView extends ModelView {
 
     public TasksView(TasksViewModel vm) {
-        this.vm = vm;
+        super(vm::close);
         TableView<TaskInfo> table = new TableView<>(vm.tasks());
         table.setId("tasks-table");
-        table.getColumns().add(col("Started", 160, t -> Formats.time(t.id().start())));
-        table.getColumns().add(col("Type", 110, t -> t.id().type()));
-        table.getColumns().add(col("Guest", 70, t -> t.id().hasGuest() ? Integer.toString(t.id().vmid()) : ""));
-        table.getColumns().add(col("Duration", 90, t -> t.end() != null
+        table.getColumns().add(Tables.text("Started", 160, t -> Formats.time(t.id().start())));
+        table.getColumns().add(Tables.text("Type", 110, t -> t.id().type()));
+        table.getColumns().add(Tables.text("Guest", 70, t -> t.id().hasGuest() ? Integer.toString(t.id().vmid()) : ""));
+        table.getColumns().add(Tables.text("Duration", 90, t -> t.end() != null
                 ? Formats.duration(Duration.between(t.id().start(), t.end()))
                 : t.state() == TaskState.RUNNING ? Formats.duration(Duration.between(t.id().start(), Instant.now())) : "–"));
-        TableColumn<TaskInfo, String> status = col("Status", 300, TaskInfo::status);
+        TableColumn<TaskInfo, String> status = Tables.text("Status", 300, TaskInfo::status);
         status.setCellFactory(c -> new TableCell<>() {
             @Override
             protected void updateItem(String s, boolean empty) {
@@ -49,7 +45,7 @@ public final class TasksView implements View {
             }
         });
         table.getColumns().add(status);
-        table.getColumns().add(col("Process", 140, t -> "pid " + t.id().pid() + " on " + t.id().host()));
+        table.getColumns().add(Tables.text("Process", 140, t -> "pid " + t.id().pid() + " on " + t.id().host()));
         table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         table.getSelectionModel().selectedItemProperty().addListener((o, a, t) -> {
             if (t != null) {
@@ -66,24 +62,7 @@ public final class TasksView implements View {
         split.setDividerPositions(0.55);
         VBox.setVgrow(split, Priority.ALWAYS);
         Label problem = Ui.problem(vm.problemProperty());
-        root = Ui.page(Ui.title("Tasks"), Ui.subtitle("Backups, restores, cleanups and more, from this app and every"
-                + " other Shear process, newest first."), problem, split);
-    }
-
-    private static TableColumn<TaskInfo, String> col(String name, double w, Function<TaskInfo, String> f) {
-        TableColumn<TaskInfo, String> c = new TableColumn<>(name);
-        c.setPrefWidth(w);
-        c.setCellValueFactory(x -> new ReadOnlyStringWrapper(f.apply(x.getValue())));
-        return c;
-    }
-
-    @Override
-    public Node root() {
-        return root;
-    }
-
-    @Override
-    public void dispose() {
-        vm.close();
+        setRoot(Ui.page(Ui.title("Tasks"), Ui.subtitle("Backups, restores, cleanups and more, from this app and every"
+                + " other Shear process, newest first."), problem, split));
     }
 }

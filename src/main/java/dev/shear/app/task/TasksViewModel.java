@@ -2,7 +2,7 @@ package dev.shear.app.task;
 
 import dev.shear.app.AppContext;
 import dev.shear.app.common.Errors;
-import dev.shear.app.common.Frames;
+import dev.shear.app.common.Refresher;
 import dev.shear.datacenter.TaskInfo;
 import dev.shear.datacenter.TaskState;
 import java.util.List;
@@ -25,46 +25,33 @@ public final class TasksViewModel implements AutoCloseable {
     private final ObjectProperty<TaskInfo> selected = new SimpleObjectProperty<>();
     private final ObservableList<String> log = FXCollections.observableArrayList();
     private final ReadOnlyStringWrapper problem = new ReadOnlyStringWrapper("");
-    private final Frames.Subscription ticking;
-    private boolean refreshing;
-    private long last;
+    private final Refresher<List<TaskInfo>> refresher;
 
     public TasksViewModel(AppContext ctx) {
         this.ctx = ctx;
         selected.addListener((o, a, t) -> readLog(t));
-        ticking = ctx.frames().onFrame(now -> {
-            if (now - last > REFRESH_NANOS) {
-                last = now;
-                refresh();
-            }
-        });
-        refresh();
+        refresher = new Refresher<>(ctx.tasks(), ctx.frames(), REFRESH_NANOS, () -> ctx.dc().tasks().list(), this::show,
+                e -> problem.set("Cannot read the tasks: " + Errors.describe(e)));
     }
 
     /// Reads the task list (and the selected task's log) again.
     public void refresh() {
-        if (refreshing) {
-            return;
+        refresher.now();
+    }
+
+    private void show(List<TaskInfo> list) {
+        problem.set("");
+        TaskInfo sel = selected.get();
+        if (!list.equals(tasks)) {
+            tasks.setAll(list);
         }
-        refreshing = true;
-        ctx.tasks().execute(() -> ctx.dc().tasks().list(), list -> {
-            refreshing = false;
-            problem.set("");
-            TaskInfo sel = selected.get();
-            if (!list.equals(tasks)) {
-                tasks.setAll(list);
+        if (sel != null) {
+            TaskInfo now = list.stream().filter(t -> t.id().equals(sel.id())).findFirst().orElse(null);
+            if (!Objects.equals(now, sel) || sel.state() == TaskState.RUNNING) {
+                selected.set(now);
+                readLog(now);
             }
-            if (sel != null) {
-                TaskInfo now = list.stream().filter(t -> t.id().equals(sel.id())).findFirst().orElse(null);
-                if (!Objects.equals(now, sel) || sel.state() == TaskState.RUNNING) {
-                    selected.set(now);
-                    readLog(now);
-                }
-            }
-        }, e -> {
-            refreshing = false;
-            problem.set("Cannot read the tasks: " + Errors.describe(e));
-        });
+        }
     }
 
     private void readLog(TaskInfo t) {
@@ -98,6 +85,6 @@ public final class TasksViewModel implements AutoCloseable {
 
     @Override
     public void close() {
-        ticking.cancel();
+        refresher.close();
     }
 }
