@@ -107,6 +107,16 @@ class GuestRuntimeTest {
     }
 
     @Test
+    void theDirtyBitmapIsAMetaContextExternalToolsCanRead() throws Exception {
+        rt.guest().disks().get(0).bitmap().bits().clear();
+        qemuIo(uri(), "write -P 0x55 8M 128k");
+        String map = Interop.run("nbdinfo", "--map=shear:dirty-bitmap", uri()).ok().stdout();
+        // nbdinfo prints "offset length flags ..." lines; the written range is the only dirty one
+        assertThat(map).containsPattern("(?m)^\\s*8388608\\s+131072\\s+1\\b");
+        assertThat(map).containsPattern("(?m)^\\s*0\\s+8388608\\s+0\\b");
+    }
+
+    @Test
     void aSecondRunOfTheSameGuestIsRefused() {
         assertThatThrownBy(() -> GuestRuntime.start(dc, VMID, GuestRuntime.Options.defaults()))
                 .isInstanceOf(GuestBusyException.class).hasMessageContaining("already open (run)");
