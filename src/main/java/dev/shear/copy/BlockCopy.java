@@ -306,6 +306,41 @@ public final class BlockCopy {
         }
     }
 
+    /// The parts of `[start, end)` (cluster-aligned) whose old data is not on the target yet: dirty
+    /// or being copied, as `{offset, end}` ranges. After a successful [#copy] of the range they are
+    /// exactly what that call put (or waited for) on the target.
+    public List<long[]> pendingRanges(long start, long end) {
+        lock.lock();
+        try {
+            ClusterBitmap pending = new ClusterBitmap(length, clusterSize);
+            long d = copyBitmap.nextSet(start);
+            while (d >= 0 && d < end) {
+                long stop = copyBitmap.nextClear(d);
+                stop = stop < 0 || stop > end ? end : stop;
+                pending.set(d, stop - d);
+                d = stop >= end ? -1 : copyBitmap.nextSet(stop);
+            }
+            for (Task t : inFlight) {
+                long a = Math.max(start, t.offset());
+                long b = Math.min(end, t.end());
+                if (a < b) {
+                    pending.set(a, b - a);
+                }
+            }
+            List<long[]> out = new ArrayList<>();
+            long p = pending.nextSet(start);
+            while (p >= 0 && p < end) {
+                long q = pending.nextClear(p);
+                q = q < 0 || q > end ? end : q;
+                out.add(new long[] {p, q});
+                p = q >= end ? -1 : pending.nextSet(q);
+            }
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /// Waits until no task overlapping `[offset, offset+bytes)` is in flight.
     public void awaitInFlight(long offset, long bytes) throws InterruptedException {
         lock.lock();

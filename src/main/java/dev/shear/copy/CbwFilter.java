@@ -167,6 +167,7 @@ public final class CbwFilter extends FilterNode {
         long start = bcs.alignDown(offset);
         long end = bcs.alignUp(offset + bytes);
         IOException error = null;
+        List<long[]> pending = bcs.pendingRanges(start, end);
         try {
             copyOut(start, end);
         } catch (IOException e) {
@@ -180,7 +181,9 @@ public final class CbwFilter extends FilterNode {
             if (error != null) {
                 snapshotError.compareAndSet(null, error);
             } else {
-                doneBitmap.set(start, end - start);
+                for (long[] r : pending) {
+                    doneBitmap.set(r[0], r[1] - r[0]);      // only where old data really went to the target
+                }
             }
             while (overlapsFrozenRead(start, end)) {
                 readsDone.awaitUninterruptibly();
