@@ -27,11 +27,11 @@ final class GuestCreation {
         this.storages = storages;
     }
 
-    GuestConfig run(GuestSpec spec, DiskFiller filler) throws IOException {
+    GuestConfig run(GuestSpec spec, DiskFiller filler, String lockKind) throws IOException {
         int vmid = spec.vmid();
         GuestConfig planned = guests.withGuestLock(vmid, () -> {
             GuestConfig c = new GuestConfig(vmid, spec.name(), spec.description(), plan(spec),
-                    GuestLock.held(GuestLock.CREATE), List.of());
+                    GuestLock.held(lockKind), List.of());
             guests.createConfig(c);
             return c;
         });
@@ -48,9 +48,9 @@ final class GuestCreation {
                     }
                 }
             }
-            return guests.unlock(vmid, GuestLock.CREATE);
+            return guests.unlock(vmid, lockKind);
         } catch (IOException | RuntimeException | Error e) {
-            rollBack(planned, allocated, e);
+            rollBack(planned, allocated, lockKind, e);
             throw e;
         }
     }
@@ -78,7 +78,7 @@ final class GuestCreation {
 
     /// Frees the allocated disks and removes the configuration; what cannot be undone is added to
     /// `cause` as suppressed (and then the configuration stays, so destroy can finish the job).
-    private void rollBack(GuestConfig planned, List<GuestDisk> allocated, Throwable cause) {
+    private void rollBack(GuestConfig planned, List<GuestDisk> allocated, String lockKind, Throwable cause) {
         boolean clean = true;
         for (GuestDisk d : allocated) {
             try {
@@ -95,7 +95,7 @@ final class GuestCreation {
         try {
             guests.withGuestLock(vmid, () -> {
                 GuestLock lock = guests.get(vmid).lock();
-                if (lock != null && lock.kind().equals(GuestLock.CREATE) && lock.owner().isSameProcess(ProcessOwner.current())) {
+                if (lock != null && lock.kind().equals(lockKind) && lock.owner().isSameProcess(ProcessOwner.current())) {
                     guests.deleteConfig(vmid);
                 }
                 return null;

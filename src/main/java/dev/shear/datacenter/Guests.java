@@ -172,7 +172,13 @@ public final class Guests {
     /// @param filler writes initial data into each new disk, or null to leave them empty
     /// @throws FileAlreadyExistsException when guest `spec.vmid()` exists
     public GuestConfig create(GuestSpec spec, DiskFiller filler) throws IOException {
-        return new GuestCreation(this, storages).run(spec, filler);
+        return create(spec, filler, GuestLock.CREATE);
+    }
+
+    /// As [#create(GuestSpec, DiskFiller)], holding a lock of `lockKind` (e.g. `restore`) while the
+    /// disks are allocated and filled, so a crash leaves the guest marked for what died.
+    public GuestConfig create(GuestSpec spec, DiskFiller filler, String lockKind) throws IOException {
+        return new GuestCreation(this, storages).run(spec, filler, lockKind);
     }
 
     /// Writes a new guest's configuration. Caller holds the guest's lock.

@@ -50,7 +50,7 @@ final class RestoreProcedure {
                 dc.guests().destroy(vmid);
             }
             checkCancelled();
-            dc.guests().create(plan.spec(), this::fill);
+            dc.guests().create(plan.spec(), this::fill, GuestLock.RESTORE);
             say("restored guest " + vmid + ": " + Sizes.format(written) + " written; every disk matches its sha256");
         } catch (IOException | RuntimeException e) {
             error = TaskRun.oneLine(e);
@@ -63,53 +63,27 @@ final class RestoreProcedure {
 
     /// Writes disk `disk` of the new guest from the archive, under a `restore` lock.
     private void fill(GuestDisk disk, BlockNode node) throws IOException {
-        swapLock(GuestLock.CREATE, GuestLock.RESTORE);
-        try {
-            Manifest.DiskEntry entry = plan.manifest().disk(disk.key());
-            say("disk " + disk.key() + ": restoring to " + disk.volume() + " (" + Sizes.format(disk.size()) + ")");
-            long before = written;
-            long base = done;
-            String sha;
-            try (DiskChain chain = DiskChain.open(new Archives(dc), plan.archive(), plan.manifest(), disk.key())) {
-                sha = chain.copy((offset, data) -> {
-                    written += data.remaining();
-                    node.write(offset, data, false);
-                }, pos -> {
-                    checkCancelled();
-                    done = base + pos;
-                    progress.progress(done, total);
-                });
-            }
-            if (!sha.equals(entry.sha256())) {
-                throw new IOException("disk " + disk.key() + ": the content read from backup " + plan.archive().id()
-                        + " does not match its checksum (sha256 " + sha + ", the manifest says " + entry.sha256()
-                        + "): the backup is damaged");
-            }
-            say("disk " + disk.key() + ": " + Sizes.format(written - before) + " written, sha256 " + sha + " matches");
-        } catch (IOException | RuntimeException e) {
-            try {
-                swapLock(GuestLock.RESTORE, GuestLock.CREATE);
-            } catch (IOException | RuntimeException swap) {
-                e.addSuppressed(swap);
-            }
-            throw e;
+        Manifest.DiskEntry entry = plan.manifest().disk(disk.key());
+        say("disk " + disk.key() + ": restoring to " + disk.volume() + " (" + Sizes.format(disk.size()) + ")");
+        long before = written;
+        long base = done;
+        String sha;
+        try (DiskChain chain = DiskChain.open(new Archives(dc), plan.archive(), plan.manifest(), disk.key())) {
+            sha = chain.copy((offset, data) -> {
+                written += data.remaining();
+                node.write(offset, data, false);
+            }, pos -> {
+                checkCancelled();
+                done = base + pos;
+                progress.progress(done, total);
+            });
         }
-        swapLock(GuestLock.RESTORE, GuestLock.CREATE);
-    }
-
-    /// Replaces this process's `from` lock with a `to` lock: creation holds a `create` lock, which
-    /// reads `restore` while a disk is being written, and must read `create` again when creation
-    /// finishes or rolls back.
-    private void swapLock(String from, String to) throws IOException {
-        int vmid = plan.vmid();
-        dc.guests().update(vmid, c -> {
-            GuestLock l = c.lock();
-            if (l == null || !l.kind().equals(from) || !l.owner().isSameProcess(ProcessOwner.current())) {
-                throw new IllegalStateException("guest " + vmid + " changed while being restored (its lock is now "
-                        + l + ")");
-            }
-            return c.withLock(GuestLock.held(to));
-        });
+        if (!sha.equals(entry.sha256())) {
+            throw new IOException("disk " + disk.key() + ": the content read from backup " + plan.archive().id()
+                    + " does not match its checksum (sha256 " + sha + ", the manifest says " + entry.sha256()
+                    + "): the backup is damaged");
+        }
+        say("disk " + disk.key() + ": " + Sizes.format(written - before) + " written, sha256 " + sha + " matches");
     }
 
     private void checkCancelled() throws IOException {

@@ -22,10 +22,10 @@ class RestoreCrashTest {
 
     /// Where the restoring process dies, and the lock the half-restored guest is left with.
     enum Moment {
-        CONFIG_WRITTEN(Point.entry("dev.shear.datacenter.Storage", "allocate", 1), GuestLock.CREATE),
+        CONFIG_WRITTEN(Point.entry("dev.shear.datacenter.Storage", "allocate", 1), GuestLock.RESTORE),
         FIRST_DISK_WRITING(Point.entry("dev.shear.datacenter.archive.DiskChain", "copy", 1), GuestLock.RESTORE),
         SECOND_DISK_WRITING(Point.entry("dev.shear.datacenter.archive.DiskChain", "copy", 2), GuestLock.RESTORE),
-        DISKS_WRITTEN(Point.entry("dev.shear.datacenter.Guests", "unlock", 1), GuestLock.CREATE);
+        DISKS_WRITTEN(Point.entry("dev.shear.datacenter.Guests", "unlock", 1), GuestLock.RESTORE);
 
         final Point point;
         final String lock;
