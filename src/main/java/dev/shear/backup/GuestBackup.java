@@ -114,7 +114,7 @@ public final class GuestBackup {
             int cbwCluster = 0;
             long jobMin = options.perf().minClusterSize();
             if (fleecing) {
-                cbwCluster = BlockCopy.validate(live, d.fleece(), CopyOptions.defaults(), warnings);
+                cbwCluster = BlockCopy.validate(live, d.fleece(), fleecingCopy(live), warnings);
                 if (cbwCluster > Math.max(jobMin, BlockCopy.DEFAULT_CLUSTER_SIZE)) {
                     warnings.add("disk " + d.name() + ": job cluster size raised to " + Sizes.format(cbwCluster)
                             + " to match the fleecing image, so discard-source can free it");
@@ -128,6 +128,11 @@ public final class GuestBackup {
             plans.add(new Plan(d, cbwCluster, jobCluster));
         }
         return new GuestBackup(id, plans, options, events, warnings);
+    }
+
+    /// How copy-before-write copies `live`'s old data into a fleecing image: as finely as the image allows.
+    static CopyOptions fleecingCopy(BlockNode live) {
+        return CopyOptions.defaults().withFinestCluster(FleecingGranularity.forDisk(live.size()));
     }
 
     private static CopyOptions jobCopyOptions(BackupOptions o, Disk d, long minCluster, boolean fleecing) {
@@ -213,8 +218,7 @@ public final class GuestBackup {
                     events);
             return new Running(d, live, cbw, null, job, frozen);
         }
-        BlockCopy toFleece = BlockCopy.create(live, d.fleece(),
-                CopyOptions.defaults().withMinClusterSize(p.cbwCluster()), null);
+        BlockCopy toFleece = BlockCopy.create(live, d.fleece(), fleecingCopy(live).withMinClusterSize(p.cbwCluster()), null);
         if (initial != null) {
             toFleece.loadInitial(initial);
         }

@@ -4,7 +4,6 @@ import dev.shear.block.BlockNode;
 import dev.shear.block.DrainableNode;
 import dev.shear.copy.BlockCopy;
 import dev.shear.copy.CbwFilter;
-import dev.shear.copy.CopyOptions;
 import dev.shear.copy.OnCbwError;
 import dev.shear.copy.SnapshotAccessNode;
 import java.io.IOException;
@@ -39,7 +38,7 @@ public final class SnapshotSession implements AutoCloseable {
     public static SnapshotSession start(List<Disk> disks, OnCbwError onError, long cbwTimeoutSeconds) {
         List<BlockCopy> copies = new ArrayList<>();
         for (Disk d : disks) {
-            copies.add(BlockCopy.create(d.seat().delegate(), d.fleece(), CopyOptions.defaults(), null));
+            copies.add(BlockCopy.create(d.seat().delegate(), d.fleece(), GuestBackup.fleecingCopy(d.seat().delegate()), null));
         }
         List<DrainableNode.Drained> drained = new ArrayList<>();
         List<Inserted> done = new ArrayList<>();

@@ -119,7 +119,7 @@ public final class BlockCopy {
             throw new IllegalArgumentException("source and target sizes differ: " + source.describe() + " is "
                     + source.size() + " bytes, " + target.describe() + " is " + target.size() + " bytes");
         }
-        int cs = clusterSize(target, options.minClusterSize(), warnings);
+        int cs = clusterSize(target, options.minClusterSize(), options.finestCluster(), warnings);
         long maxChunk = options.maxChunk();
         if (maxChunk < 0) {
             throw new IllegalArgumentException("max-chunk must not be negative: " + maxChunk);
@@ -134,10 +134,11 @@ public final class BlockCopy {
         return cs;
     }
 
-    /// The copy granularity for `target`: `max(64 KiB, target cluster size, min-cluster-size)`.
+    /// The copy granularity for `target`: `max(finest, target cluster size, min-cluster-size)`,
+    /// `finest` being 64 KiB unless a finer copy is asked for ([CopyOptions#finestCluster]).
     /// Adds a warning when the target has no cluster size; refuses when it also has a backing file
     /// (copying at a guessed granularity could leave backing data showing through).
-    public static int clusterSize(BlockNode target, long minClusterSize, List<String> warnings) {
+    public static int clusterSize(BlockNode target, long minClusterSize, int finest, List<String> warnings) {
         checkMinClusterSize(minClusterSize);
         int tcs = target.clusterSize();
         if (tcs == 0) {
@@ -146,9 +147,9 @@ public final class BlockCopy {
                         + ", which has a backing file; copying could leave backing data showing through");
             }
             warnings.add("could not determine the cluster size of " + target.describe() + "; using "
-                    + Sizes.format(Math.max(DEFAULT_CLUSTER_SIZE, minClusterSize)));
+                    + Sizes.format(Math.max(finest, minClusterSize)));
         }
-        return (int) Math.max(Math.max(DEFAULT_CLUSTER_SIZE, tcs), minClusterSize);
+        return (int) Math.max(Math.max(finest, tcs), minClusterSize);
     }
 
     /// Throws [IllegalArgumentException] unless `minClusterSize` is 0 or a power of two ≤ 1 GiB.

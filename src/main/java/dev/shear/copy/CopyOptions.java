@@ -9,8 +9,25 @@ package dev.shear.copy;
 /// @param discardSource   after each successful task, discard the copied range on the source
 /// @param speed           bytes per second for background copying, 0 = unlimited
 /// @param memoryBudget    bytes of copy buffers in flight at most (QEMU: 128 MiB)
+/// @param finestCluster   the finest copy granularity allowed when the target's cluster is smaller:
+///                        [BlockCopy#DEFAULT_CLUSTER_SIZE] (QEMU's 64 KiB) unless a finer copy is
+///                        wanted (copy-before-write into a fleecing image, see `FleecingGranularity`);
+///                        a power of two from 512 bytes to 64 KiB
 public record CopyOptions(long minClusterSize, long maxChunk, boolean skipUnallocated, boolean discardSource,
-                          long speed, long memoryBudget) {
+                          long speed, long memoryBudget, int finestCluster) {
+
+    public CopyOptions {
+        if (finestCluster < 512 || finestCluster > BlockCopy.DEFAULT_CLUSTER_SIZE || Integer.bitCount(finestCluster) != 1) {
+            throw new IllegalArgumentException("the finest copy granularity must be a power of two from 512 bytes to 64 KiB, not "
+                    + finestCluster);
+        }
+    }
+
+    /// Options with QEMU's 64 KiB finest granularity.
+    public CopyOptions(long minClusterSize, long maxChunk, boolean skipUnallocated, boolean discardSource,
+                       long speed, long memoryBudget) {
+        this(minClusterSize, maxChunk, skipUnallocated, discardSource, speed, memoryBudget, BlockCopy.DEFAULT_CLUSTER_SIZE);
+    }
 
     /// QEMU's buffer budget for in-flight copies.
     public static final long DEFAULT_MEMORY_BUDGET = 128L << 20;
@@ -21,22 +38,26 @@ public record CopyOptions(long minClusterSize, long maxChunk, boolean skipUnallo
     }
 
     public CopyOptions withMinClusterSize(long v) {
-        return new CopyOptions(v, maxChunk, skipUnallocated, discardSource, speed, memoryBudget);
+        return new CopyOptions(v, maxChunk, skipUnallocated, discardSource, speed, memoryBudget, finestCluster);
     }
 
     public CopyOptions withMaxChunk(long v) {
-        return new CopyOptions(minClusterSize, v, skipUnallocated, discardSource, speed, memoryBudget);
+        return new CopyOptions(minClusterSize, v, skipUnallocated, discardSource, speed, memoryBudget, finestCluster);
     }
 
     public CopyOptions withSkipUnallocated(boolean v) {
-        return new CopyOptions(minClusterSize, maxChunk, v, discardSource, speed, memoryBudget);
+        return new CopyOptions(minClusterSize, maxChunk, v, discardSource, speed, memoryBudget, finestCluster);
     }
 
     public CopyOptions withDiscardSource(boolean v) {
-        return new CopyOptions(minClusterSize, maxChunk, skipUnallocated, v, speed, memoryBudget);
+        return new CopyOptions(minClusterSize, maxChunk, skipUnallocated, v, speed, memoryBudget, finestCluster);
     }
 
     public CopyOptions withSpeed(long v) {
-        return new CopyOptions(minClusterSize, maxChunk, skipUnallocated, discardSource, v, memoryBudget);
+        return new CopyOptions(minClusterSize, maxChunk, skipUnallocated, discardSource, v, memoryBudget, finestCluster);
+    }
+
+    public CopyOptions withFinestCluster(int v) {
+        return new CopyOptions(minClusterSize, maxChunk, skipUnallocated, discardSource, speed, memoryBudget, v);
     }
 }

@@ -190,6 +190,12 @@ public final class Storage {
     /// @throws IllegalArgumentException   when the storage does not hold images, does not allow
     ///                                    the format, or the size is invalid for it
     public void allocate(VolumeName name, long size) throws IOException {
+        allocateWithClusters(name, size, Qcow2Options.DEFAULT_CLUSTER_SIZE);
+    }
+
+    /// As [#allocate(VolumeName, long)], a qcow2 image getting `qcow2ClusterSize`-byte clusters
+    /// (ignored for raw).
+    public void allocateWithClusters(VolumeName name, long size, int qcow2ClusterSize) throws IOException {
         checkAllocation(name, size);
         Path path = pathOf(name);
         Files.createDirectories(path.getParent());
@@ -199,7 +205,7 @@ public final class Storage {
         // both creators refuse an existing file and remove their own file when they fail
         BlockNode node = switch (name.format()) {
             case RAW -> RawFileNode.create(path, size);
-            case QCOW2 -> Qcow2Node.create(path, Qcow2Options.of(size));
+            case QCOW2 -> Qcow2Node.create(path, Qcow2Options.of(size).withClusterSize(qcow2ClusterSize));
         };
         boolean done = false;
         try {

@@ -82,10 +82,11 @@ public final class Qcow2Node implements BlockNode {
     /// Creates a new image file (which must not exist) and opens it writable. With a backing file,
     /// the backing file must exist and be readable in the given format.
     public static Qcow2Node create(Path file, Qcow2Options options) throws IOException {
-        return create(file, options, Qcow2CacheSize.DEFAULT);
+        return create(file, options, null);
     }
 
-    /// [#create(Path, Qcow2Options)] with a chosen metadata cache size.
+    /// [#create(Path, Qcow2Options)] with a chosen metadata cache size (null: the default for the
+    /// image's cluster size, [Qcow2CacheSize#forClusterSize]).
     public static Qcow2Node create(Path file, Qcow2Options options, Qcow2CacheSize cache) throws IOException {
         Qcow2Creator.create(file, options, cache);
         return open(file, true, cache);
@@ -93,10 +94,11 @@ public final class Qcow2Node implements BlockNode {
 
     /// Opens an existing image (and its backing chain, read-only).
     public static Qcow2Node open(Path file, boolean writable) throws IOException {
-        return open(file, writable, Qcow2CacheSize.DEFAULT);
+        return open(file, writable, null);
     }
 
-    /// [#open(Path, boolean)] with a chosen metadata cache size.
+    /// [#open(Path, boolean)] with a chosen metadata cache size (null: the default for the image's
+    /// cluster size, [Qcow2CacheSize#forClusterSize]).
     public static Qcow2Node open(Path file, boolean writable, Qcow2CacheSize cache) throws IOException {
         return open(file, writable, cache, 0);
     }
@@ -113,8 +115,9 @@ public final class Qcow2Node implements BlockNode {
             if (writable) {
                 checkWritable(host.path(), h);
             }
-            ClusterMap map = ClusterMap.load(host, h, cache.l2Tables());
-            Refcounts rc = writable ? Refcounts.load(host, h, cache.refcountBlocks()) : null;
+            Qcow2CacheSize tables = cache != null ? cache : Qcow2CacheSize.forClusterSize(h.clusterSize());
+            ClusterMap map = ClusterMap.load(host, h, tables.l2Tables());
+            Refcounts rc = writable ? Refcounts.load(host, h, tables.refcountBlocks()) : null;
             if (rc != null) {
                 rc.checkInUse(0, h.clusterSize(), "the header");
                 rc.checkInUse(h.refcountTableOffset(), h.refcountTableClusters() << h.clusterBits(), "the refcount table");

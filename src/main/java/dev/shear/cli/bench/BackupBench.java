@@ -4,6 +4,7 @@ import static dev.shear.cli.bench.BenchSupport.fmt;
 import static dev.shear.cli.bench.BenchSupport.median;
 
 import dev.shear.backup.BackupOptions;
+import dev.shear.backup.FleecingGranularity;
 import dev.shear.backup.GuestBackup;
 import dev.shear.backup.JobState;
 import dev.shear.backup.Perf;
@@ -207,7 +208,8 @@ public final class BackupBench implements Callable<Integer> {
                 return new LatencyRun(new LoadGenerator(seat, spec).run(), -1, -1, "n/a");
             }
             try (Qcow2Node tgt = Qcow2Node.create(target, Qcow2Options.of(bytes));
-                 Qcow2Node fl = fleecing ? Qcow2Node.create(fleece, Qcow2Options.of(bytes)) : null) {
+                 Qcow2Node fl = fleecing ? Qcow2Node.create(fleece, Qcow2Options.of(bytes)
+                         .withClusterSize(FleecingGranularity.forDisk(bytes))) : null) {
                 ThrottleNode slow = new ThrottleNode(tgt, rate);
                 BackupOptions options = fleecing ? BackupOptions.fleecingDefaults() : BackupOptions.defaults();
                 GuestBackup b = GuestBackup.prepare("bench", List.of(new GuestBackup.Disk("disk0", seat, slow, fl, null)),

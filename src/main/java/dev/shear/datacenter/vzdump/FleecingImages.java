@@ -1,5 +1,6 @@
 package dev.shear.datacenter.vzdump;
 
+import dev.shear.backup.FleecingGranularity;
 import dev.shear.block.BlockNode;
 import dev.shear.block.ImageFormat;
 import dev.shear.datacenter.Content;
@@ -96,10 +97,12 @@ public final class FleecingImages {
         try {
             for (var e : byDisk.entrySet()) {
                 VolumeId v = e.getValue();
-                storage.allocate(v.name(), disks.get(e.getKey()));
+                long size = disks.get(e.getKey());
+                storage.allocateWithClusters(v.name(), size, FleecingGranularity.forDisk(size));
                 images.add(new Image(e.getKey(), v, storage.open(v.name(), true)));
                 log.log("allocated fleecing image '" + v + "' for " + e.getKey() + " (" + format.id() + ", "
-                        + Sizes.format(disks.get(e.getKey())) + ")");
+                        + Sizes.format(size) + ", copy-before-write granularity "
+                        + Sizes.format(FleecingGranularity.forDisk(size)) + ")");
             }
             ok = true;
             return images;

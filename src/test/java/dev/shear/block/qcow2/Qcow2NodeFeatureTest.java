@@ -50,6 +50,23 @@ class Qcow2NodeFeatureTest {
     }
 
     @Test
+    void theDefaultCacheKeepsAsMuchL2MemoryForSmallClustersAsFor64Kib() throws IOException {
+        assertThat(Qcow2CacheSize.forClusterSize(64 * K)).isEqualTo(Qcow2CacheSize.DEFAULT);
+        assertThat(Qcow2CacheSize.forClusterSize(2 * M)).isEqualTo(new Qcow2CacheSize(64, 16));
+        Path image = dir.resolve("fine.qcow2");
+        // 4 KiB clusters: one L2 table maps 2 MiB; 1024 of them fit the default's 4 MiB (64 would map 128 MiB)
+        try (Qcow2Node n = Qcow2Node.create(image, Qcow2Options.of(4096L * M).withClusterSize(4096))) {
+            for (int t = 0; t < 1100; t++) {
+                n.write(t * 2L * M, new byte[] {1});
+                if (t == 299) {
+                    assertThat(n.cachedL2Tables()).isEqualTo(300);
+                }
+            }
+            assertThat(n.cachedL2Tables()).isEqualTo(1024);
+        }
+    }
+
+    @Test
     void partialWritesOverABackingFileCopyTheRestOfTheClusterAndStatusShowsWhatIsOwn() throws IOException {
         byte[] baseData = RandomWorkload.randomBytes(4 * M, 2);
         try (Qcow2Node base = Qcow2Node.create(dir.resolve("base.qcow2"), Qcow2Options.of(4 * M).withClusterSize(4096))) {

@@ -73,11 +73,18 @@ class BackupServiceTest {
     @Test
     void fleecingImagesAreRecordedWhileInUseAndGoneAfterwards() throws Exception {
         List<String> recordedDuring = new CopyOnWriteArrayList<>();
+        List<Integer> clusters = new CopyOnWriteArrayList<>();
         BackupRun run = service.start(BackupRequest.of(101, "backup").withFleecing(FleecingOption.parse("enabled=1,storage=fast")),
                 null, e -> {
                     if (e instanceof BackupEvent.StateChanged s && s.state() == dev.shear.backup.JobState.RUNNING) {
                         try {
-                            fx.guest(101).fleecing().forEach(v -> recordedDuring.add(v.toString()));
+                            for (var v : fx.guest(101).fleecing()) {
+                                recordedDuring.add(v.toString());
+                                var path = fx.dc.storages().get(v.storage()).pathOf(v.name());
+                                try (var image = dev.shear.block.qcow2.Qcow2Node.open(path, false)) {
+                                    clusters.add(image.clusterSize());
+                                }
+                            }
                         } catch (java.io.IOException ex) {
                             throw new java.io.UncheckedIOException(ex);
                         }
@@ -86,6 +93,8 @@ class BackupServiceTest {
         BackupOutcome o = run.await();
         assertThat(o.ok()).as(o.error()).isTrue();
         assertThat(recordedDuring).contains("fast:vm-101-fleece-0.qcow2", "fast:vm-101-fleece-1.qcow2");
+        assertThat(clusters).as("fleecing images get the fine copy-before-write granularity").isNotEmpty()
+                .containsOnly(dev.shear.backup.FleecingGranularity.FINEST);
         assertThat(fx.guest(101).fleecing()).isEmpty();
         assertThat(fx.dc.storages().get("fast").volumes()).isEmpty();
         assertThat(archive(o).requireManifest().options().fleecingStorage()).isEqualTo("fast");

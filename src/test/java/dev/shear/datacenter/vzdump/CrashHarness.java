@@ -59,9 +59,9 @@ final class CrashHarness {
         /// The archive directory and its empty images exist; no fleecing image is recorded.
         ARCHIVE_CREATED(Point.entry("dev.shear.datacenter.vzdump.FleecingImages", "allocate", 1), 0),
         /// Both fleecing images are recorded in the guest; neither file exists.
-        FLEECING_RECORDED(Point.entry("dev.shear.datacenter.Storage", "allocate", 1), 0),
+        FLEECING_RECORDED(Point.entry("dev.shear.datacenter.Storage", "allocateWithClusters", 1), 0),
         /// The first fleecing image exists, the second does not.
-        FLEECING_HALF_ALLOCATED(Point.entry("dev.shear.datacenter.Storage", "allocate", 2), 0),
+        FLEECING_HALF_ALLOCATED(Point.entry("dev.shear.datacenter.Storage", "allocateWithClusters", 2), 0),
         /// Both fleecing images exist and are open; the point in time is not taken yet.
         FLEECING_ALLOCATED(Point.entry("dev.shear.backup.GuestBackup", "prepare", 1), 0),
         /// The first disk is being copied (copy-before-write into the fleecing image as the guest writes).
