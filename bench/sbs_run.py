@@ -18,10 +18,13 @@ Subcommands (side-by-side.sh calls them; each writes or updates one run's JSON):
              percentiles and the engine process's CPU time.
         The caller compares the target with the source afterwards (`set` below).
 
-  fio          --fio-json FILE --result FILE [--server-pid PID --cpu-before S]
+  fio          --fio-json FILE --result FILE [--server-pid PID --cpu-before S] [--psi-before JSON]
         Summarises a plain fio run (part a) into FILE.
 
   cpu          PID           prints the CPU seconds (user + system) PID has used so far.
+
+  psi                        prints the pressure-stall totals (/proc/pressure) and the time, as JSON,
+                             for `fio --psi-before`.
 
   set          FILE KEY=VALUE...   merges values into a run's JSON (VALUE parsed as JSON if it can be;
                FILE is created when missing).
@@ -64,6 +67,28 @@ def cpu_seconds(pid):
         return None
     ticks = os.sysconf("SC_CLK_TCK")
     return (int(fields[11]) + int(fields[12])) / ticks   # utime, stime (fields 14, 15 of stat)
+
+
+def psi():
+    """Pressure-stall totals in seconds: {'cpu_some': .., 'io_some': .., 'io_full': ..} ({} without PSI)."""
+    out = {}
+    for res in ("cpu", "io"):
+        try:
+            with open(f"/proc/pressure/{res}") as f:
+                for line in f:
+                    kind, *fields = line.split()
+                    total = dict(x.split("=") for x in fields)["total"]
+                    out[f"{res}_{kind}"] = int(total) / 1e6
+        except (OSError, KeyError, ValueError):
+            pass
+    return out
+
+
+def psi_delta(before, seconds, now=None, prefix="psi_"):
+    """Share of `seconds` during which some (or all, 'full') runnable tasks waited for CPU / I/O, in %."""
+    now = now or psi()
+    return {f"{prefix}{k}_pct": round(100 * (now[k] - before[k]) / seconds, 1)
+            for k in ("cpu_some", "io_some", "io_full") if k in now and k in before and seconds > 0}
 
 
 def loadavg():
@@ -228,8 +253,14 @@ class Guest:
                    WRITE_IOPS=str(a.write_iops), READ_IOPS=str(a.read_iops),
                    WRITE_QD=str(a.write_qd), READ_QD=str(a.read_qd))
         self.err = open(a.fio_json + ".stderr", "w")
-        self.proc = subprocess.Popen(["fio", a.fio_job, "--output-format=json", "--output", a.fio_json],
-                                     env=env, stdout=subprocess.DEVNULL, stderr=self.err)
+        cmd = ["fio", a.fio_job, "--output-format=json", "--output", a.fio_json]
+        if a.phase_split:
+            # per-I/O completion latencies, for the percentiles of the early and late phase
+            self.lat_prefix = a.fio_json + ".lat"
+            for old in glob.glob(self.lat_prefix + "_*.log"):
+                os.remove(old)
+            cmd += [f"--write_lat_log={self.lat_prefix}", "--log_avg_msec=0"]
+        self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=self.err)
         self.started = time.time()
 
     def running(self):
@@ -354,6 +385,55 @@ class ShearBackup:
                 self.proc.wait()
 
 
+def phase_percentiles(lat_prefix, split_s):
+    """Write clat p50/p99/p99.9 (µs) before and after `split_s` seconds of the guest's run, from
+    fio's per-I/O log of the guest-write job (`<prefix>_clat.1.log`: msec, nsec, ddir, ...)."""
+    early, late = [], []
+    path = lat_prefix + "_clat.1.log"
+    with open(path) as f:
+        for line in f:
+            fields = line.split(",")
+            if int(fields[2]) != 1:              # 1 = write
+                continue
+            (early if int(fields[0]) < split_s * 1000 else late).append(int(fields[1]) / 1e3)
+    out = {}
+    for name, xs in (("early", early), ("late", late)):
+        xs.sort()
+        if xs:
+            pick = lambda q: round(xs[min(len(xs) - 1, int(q * len(xs)))], 1)
+            out[name] = {"ios": len(xs), "p50_us": pick(0.50), "p99_us": pick(0.99), "p99.9_us": pick(0.999),
+                         "max_us": round(xs[-1], 1)}
+    for old in glob.glob(lat_prefix + "_*.log"):
+        os.remove(old)
+    return out
+
+
+def gc_pauses(path, start, end):
+    """JVM pauses logged (-Xlog:gc:file=PATH:utctime) between epoch `start` and `end`."""
+    pauses = []
+    try:
+        with open(path, errors="replace") as f:
+            for line in f:
+                m = re.match(r"\[(\S+)\] GC\(\d+\) (Pause .*?) (\d+\.\d+)ms$", line.strip())
+                if not m:
+                    continue
+                stamp = m.group(1)
+                t = parse_instant(stamp[:23] + "Z") - tz_seconds(stamp[23:])
+                if start <= t <= end:
+                    pauses.append(float(m.group(3)))
+    except FileNotFoundError:
+        return None
+    return {"count": len(pauses), "total_ms": round(sum(pauses), 1), "max_ms": round(max(pauses, default=0), 1)}
+
+
+def tz_seconds(suffix):
+    """+0000 / +01:00 / Z -> seconds east of UTC."""
+    m = re.match(r"([+-])(\d\d):?(\d\d)", suffix or "")
+    if not m:
+        return 0
+    return (1 if m.group(1) == "+" else -1) * (int(m.group(2)) * 3600 + int(m.group(3)) * 60)
+
+
 def parse_instant(stamp):
     """Epoch seconds of an ISO-8601 UTC instant like 2026-11-27T19:03:17.348Z."""
     from datetime import datetime, timezone
@@ -471,12 +551,15 @@ def cmd_backup(a):
     fleece_path = a.fleece_file
     samples = []
     cpu0 = cpu_seconds(a.server_pid) if a.server_pid else None
+    psi0, wall0 = psi(), time.monotonic()
     try:
         pit = engine.start()
         res["pit_epoch"] = pit
         guest.start()
+        psi_guest = None
         if guest.started:
             res["guest_start_s"] = round(guest.started - pit, 3)
+            psi_guest = psi()
         deadline = time.monotonic() + a.max_wait
         next_sample = time.monotonic()
         job_done = False
@@ -497,6 +580,10 @@ def cmd_backup(a):
                     res["synced_s"] = round(time.time() - pit, 3)
             else:
                 time.sleep(max(0.0, min(next_sample - time.monotonic(), 0.25)))
+            if psi_guest is not None and not guest.running():
+                # CPU / I/O pressure while the guest ran: how noisy the machine was for its latencies
+                res.update(psi_delta(psi_guest, guest.ended - guest.started, prefix="guest_psi_"))
+                psi_guest = None
             if job_done and not guest.running():
                 break
             if time.monotonic() > deadline:
@@ -509,6 +596,13 @@ def cmd_backup(a):
             res["guest"] = fio_summary(a.fio_json)
             if guest.rc != 0 or "errors" in res["guest"]:
                 raise RuntimeError(f"fio exited with {guest.rc}: " + open(a.fio_json + ".stderr").read()[-1000:])
+            if a.phase_split:
+                res["guest_write_phases"] = phase_percentiles(guest.lat_prefix, a.phase_split)
+                res["phase_split_s"] = a.phase_split
+            if a.gc_log:
+                res["gc_during_guest"] = gc_pauses(a.gc_log, guest.started, guest.ended)
+        if a.gc_log:
+            res["gc_during_backup"] = gc_pauses(a.gc_log, pit, res.get("job_end_epoch", time.time()))
         res["ok"] = True
     except Exception as e:            # recorded in the run's JSON; the suite goes on
         res["error"] = f"{type(e).__name__}: {e}"
@@ -534,6 +628,7 @@ def cmd_backup(a):
             cpu1 = cpu_seconds(a.server_pid)
             res["server_cpu_s"] = round(cpu1 - cpu0, 2) if cpu1 is not None else None
         res["loadavg_end"] = loadavg()
+        res.update(psi_delta(psi0, time.monotonic() - wall0))
         write_json(a.result, res)
     print(f"  {os.path.basename(a.result)}: ok={res['ok']} backup={res.get('backup_s')} s "
           f"peak_fleece={res['peak_fleece_bytes'] / 2**20:.0f} MiB"
@@ -553,6 +648,11 @@ def cmd_fio(a):
         res["ok"] = "errors" not in res["fio"] and "write" in res["fio"]
     except (OSError, ValueError, KeyError) as e:
         res["error"] = f"fio output {a.fio_json}: {e}"
+    if a.psi_before:
+        before = json.loads(a.psi_before)
+        res.update(psi_delta(before, time.time() - before["time"]))
+        if a.gc_log:
+            res["gc_during_run"] = gc_pauses(a.gc_log, before["time"], time.time())
     if a.server_pid and a.cpu_before is not None:
         cpu = cpu_seconds(a.server_pid)
         res["server_cpu_s"] = round(cpu - a.cpu_before, 2) if cpu is not None else None
@@ -608,6 +708,9 @@ def main():
     s.add_argument("--max-wait", type=float, default=600)
     s.add_argument("--interval", type=float, default=1.0)
     s.add_argument("--sync-at-end", action="store_true", help="sync(2) as soon as the job ends and time it")
+    s.add_argument("--phase-split", type=float, default=0,
+                   help="also report guest write percentiles before / after this many seconds")
+    s.add_argument("--gc-log", help="the Shear JVM's -Xlog:gc file (utctime decorations): count its pauses")
     # Shear
     s.add_argument("--shear")
     s.add_argument("--root")
@@ -629,6 +732,10 @@ def main():
     s.add_argument("--extra")
     s.add_argument("--server-pid", type=int)
     s.add_argument("--cpu-before", type=float)
+    s.add_argument("--psi-before", help="output of `sbs_run.py psi` taken before the run")
+    s.add_argument("--gc-log", help="the Shear JVM's -Xlog:gc file: count its pauses during the run")
+
+    sub.add_parser("psi")
 
     s = sub.add_parser("cpu")
     s.add_argument("pid", type=int)
@@ -644,6 +751,9 @@ def main():
         return cmd_backup(a)
     if a.cmd == "fio":
         return cmd_fio(a)
+    if a.cmd == "psi":
+        print(json.dumps(dict(psi(), time=time.time())))
+        return 0
     if a.cmd == "cpu":
         print(cpu_seconds(a.pid))
         return 0

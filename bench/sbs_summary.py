@@ -189,9 +189,10 @@ def main():
         w("No backup. One fio job, one NBD connection. QEMU as in the peer study (`cache.direct=on`, "
           "`aio=native`), and for reference through the page cache (`cache.direct=off`, `aio=threads`), "
           "which is how Shear opens raw disks. *server CPU* is the CPU time the server process used during "
-          "the run (all threads).\n")
-        w("| engine | runs ok | write IOPS | clat p50 | p99 | p99.9 | server CPU s | IOPS Shear ÷ this | p99 Shear ÷ this |")
-        w("|---|---|---|---|---|---|---|---|---|")
+          "the run (all threads); *CPU pressure* is the share of the run during which some runnable task "
+          "waited for a CPU (`/proc/pressure/cpu`, machine-wide: fio, the server and anything else).\n")
+        w("| engine | runs ok | write IOPS | clat p50 | p99 | p99.9 | server CPU s | CPU pressure % | IOPS Shear ÷ this | p99 Shear ÷ this |")
+        w("|---|---|---|---|---|---|---|---|---|---|")
         for label, name in (("a-shear", "Shear (`shear run`)"), ("a-qemu", "QEMU qsd, O_DIRECT (peer setup)"),
                             ("a-qemu-page", "QEMU qsd, page cache")):
             rs = R(label)
@@ -205,7 +206,12 @@ def main():
                       f"({cell(pair_ratios(a_s, rs, 'fio', 'write', 'iops'), 2)})")
                 rp = ratio(med(values(a_s, "fio", "write", "p99_us")), med(values(rs, "fio", "write", "p99_us")))
             w(f"| {name} | {oks(rs)} | {f('iops')} | {f('p50_us')} | {f('p99_us')} | {f('p99.9_us')} | "
-              f"{cell(values(rs, 'server_cpu_s'), 1)} | {ri} | {rp} |")
+              f"{cell(values(rs, 'server_cpu_s'), 1)} | {cell(values(rs, 'psi_cpu_some_pct'))} | {ri} | {rp} |")
+        gcs = [r.get("gc_during_run") for r in R("a-shear") if r.get("gc_during_run")]
+        if gcs:
+            w(f"\nShear's JVM paused for GC {cell([g['count'] for g in gcs])} times per run, "
+              f"{cell([g['total_ms'] for g in gcs], 1)} ms in total, the longest "
+              f"{cell([g['max_ms'] for g in gcs], 1)} ms.")
         w("\nRatios: of the medians, then in brackets per repetition pair (mean / median [min..max]).\n")
 
     # ------------------------------------------------------------------ (b)
@@ -221,10 +227,12 @@ def main():
           "No fleecing: QEMU's blockdev-backup filter / Shear's CBW copy old data straight to the slow target. "
           "Fleecing: to a qcow2 image on the `fast` storage (same file system). *peak fleecing* is the "
           "largest of the 1-s samples of its size on disk; *at end*: Shear after the backup (the file is "
-          "removed), QEMU the last sample before the job completed (7.2 keeps the image).\n")
+          "removed), QEMU the last sample before the job completed (7.2 keeps the image). *server CPU*: "
+          "CPU seconds of the server process over the whole backup; *CPU pressure*: share of the guest's "
+          "run during which some runnable task waited for a CPU (`/proc/pressure/cpu`).\n")
         w("| engine, mode | runs ok | write IOPS | write p50 | p99 | p99.9 | read p99 | peak fleecing MiB | "
-          "fleecing at end MiB | backup s | server CPU s | target == source at start | live disk ≠ target |")
-        w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "fleecing at end MiB | backup s | server CPU s | CPU pressure % | target == source at start | live disk ≠ target |")
+        w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for label, name in blabels:
             rs = R(label)
             if not rs:
@@ -240,9 +248,31 @@ def main():
             w(f"| {name} | {oks(rs)} | {g('write', 'iops')} | {g('write', 'p50_us')} | {g('write', 'p99_us')} | "
               f"{g('write', 'p99.9_us')} | {g('read', 'p99_us')} | "
               f"{cell(values(rs, 'peak_fleece_bytes', scale=1 / MiB)) if fleece else '–'} | {end} | "
-              f"{cell(values(rs, 'backup_s'), 1)} | {cell(values(rs, 'server_cpu_s'), 1)} | {compares(rs)} | "
+              f"{cell(values(rs, 'backup_s'), 1)} | {cell(values(rs, 'server_cpu_s'), 1)} | "
+              f"{cell(values(rs, 'guest_psi_cpu_some_pct'))} | {compares(rs)} | "
               f"{negatives(rs)} |")
         w("")
+        split = next((r.get("phase_split_s") for l, _ in blabels for r in R(l) if r.get("phase_split_s")), None)
+        if split:
+            w(f"Where the guest's write latency comes from: percentiles of the first {split:g} s of the guest "
+              f"(right after the point in time, when most writes still find their 64 KiB cluster uncopied "
+              f"and trigger a copy-before-write) and of the rest, from fio's per-I/O log; and the Shear "
+              f"JVM's GC pauses while the guest ran (`-Xlog:gc`).\n")
+            w(f"| engine, mode | p99 first {split:g} s | p99 rest | p99.9 first {split:g} s | p99.9 rest | "
+              f"max first / rest | GC pauses (count) | GC pause total ms | longest GC pause ms |")
+            w("|---|---|---|---|---|---|---|---|---|")
+            for label, name in blabels:
+                rs = R(label)
+                if not rs:
+                    continue
+                ph = lambda which, k: cell(values(rs, "guest_write_phases", which, k))
+                mx = (f"{cell(values(rs, 'guest_write_phases', 'early', 'max_us'))} / "
+                      f"{cell(values(rs, 'guest_write_phases', 'late', 'max_us'))}")
+                gc = (lambda k, d=0: cell(values(rs, "gc_during_guest", k), d)
+                      if label.startswith("b-shear") else "n/a")
+                w(f"| {name} | {ph('early', 'p99_us')} | {ph('late', 'p99_us')} | {ph('early', 'p99.9_us')} | "
+                  f"{ph('late', 'p99.9_us')} | {mx} | {gc('count')} | {gc('total_ms', 1)} | {gc('max_ms', 1)} |")
+            w("")
 
     # ------------------------------------------------------------------ (c)
     clabels = [("c-shear-nofleece", "Shear live backup, no fleecing"), ("c-shear-fleece", "Shear live backup, fleecing"),

@@ -136,7 +136,7 @@ touch "$SCRATCH/$MARK"
 ROOT="$SCRATCH/root" LOCAL="$SCRATCH/local" FAST="$SCRATCH/fast" BACKUP="$SCRATCH/backup"
 QDIR="$SCRATCH/qemu" TMP="$SCRATCH/tmp"
 mkdir -p "$ROOT" "$LOCAL" "$FAST" "$BACKUP" "$QDIR" "$TMP" "$BACKUP/qemu"
-QMP="$QDIR/qmp.sock"
+QMP="$QDIR/qmp.sock" GC_LOG="$TMP/shear-gc.log"
 log() { echo "[$(date +%T)] $*"; }
 
 # Runs a command in the background and waits, so INT/TERM reach the trap at once.
@@ -158,8 +158,10 @@ wait_port_free() {
 # ------------------------------------------------------------------------------ servers
 start_shear() { # vmid target-bps(0 = none)
     wait_port_free "$PORT_SHEAR"
-    local envs=()
-    [ "$2" != 0 ] && envs=("SHEAR_X_TARGET_BPS=$2")
+    # GC pauses are logged (wall-clock stamps) so each run can count those during its measurement
+    local envs=("SHEAR_JAVA_OPTS=${SHEAR_JAVA_OPTS:-} -Xlog:gc:file=$GC_LOG:utctime")
+    [ "$2" != 0 ] && envs+=("SHEAR_X_TARGET_BPS=$2")
+    rm -f "$GC_LOG"
     env "${envs[@]}" "$SHEAR" --root "$ROOT" run "$1" --port "$PORT_SHEAR" > "$TMP/shear-run.log" 2>&1 &
     SHEAR_PID=$!
     local i
@@ -262,7 +264,7 @@ plain_fio() { # uri out.json
         fio "$HERE/plain-randwrite.fio" --output-format=json --output="$2" > "$TMP/fio.stderr" 2>&1
 }
 part_a() {
-    local rep engine label cpu0 rc
+    local rep engine label cpu0 psi0 rc
     for rep in $(seq 1 "$REPS"); do
         for engine in $(engines_for "$rep") qemu-page; do
             label=a-$engine; rc=0
@@ -270,19 +272,21 @@ part_a() {
             rm -f "$TMP/a.json"
             if [ "$engine" = shear ]; then
                 start_shear 900 0
-                cpu0=$(python3 "$RUN" cpu "$SHEAR_PID")
+                cpu0=$(python3 "$RUN" cpu "$SHEAR_PID") psi0=$(python3 "$RUN" psi)
                 plain_fio "nbd://127.0.0.1:$PORT_SHEAR/scsi0" "$TMP/a.json" || rc=$?
                 python3 "$RUN" fio --fio-json "$TMP/a.json" --result "$RESULTS/$label-r$rep.json" \
-                    --extra "$(extra "$label" "$rep" shear plain a)" --server-pid "$SHEAR_PID" --cpu-before "$cpu0" || rc=$?
+                    --extra "$(extra "$label" "$rep" shear plain a)" --server-pid "$SHEAR_PID" --cpu-before "$cpu0" \
+                    --psi-before "$psi0" --gc-log "$GC_LOG" || rc=$?
                 stop_shear
             else
                 local cache=direct; [ "$engine" = qemu-page ] && cache=page
                 start_qsd
                 python3 "$RUN" qemu-plain --qmp "$QMP" --disk "$DISK_AC" --cache "$cache"
-                cpu0=$(python3 "$RUN" cpu "$QSD_PID")
+                cpu0=$(python3 "$RUN" cpu "$QSD_PID") psi0=$(python3 "$RUN" psi)
                 plain_fio "nbd://127.0.0.1:$PORT_QEMU/scsi0" "$TMP/a.json" || rc=$?
                 python3 "$RUN" fio --fio-json "$TMP/a.json" --result "$RESULTS/$label-r$rep.json" \
-                    --extra "$(extra "$label" "$rep" qemu "plain-$cache" a)" --server-pid "$QSD_PID" --cpu-before "$cpu0" || rc=$?
+                    --extra "$(extra "$label" "$rep" qemu "plain-$cache" a)" --server-pid "$QSD_PID" --cpu-before "$cpu0" \
+                    --psi-before "$psi0" || rc=$?
                 python3 "$RUN" set "$RESULTS/$label-r$rep.json" "tcp_nodelay_shim=$(shim_seen)" "cache=$cache"
                 stop_qsd
             fi
@@ -297,9 +301,10 @@ backup_run() {
     local part=$1 engine=$2 mode=$3 rep=$4 vmid=$5 golden=$6 disk=$7 size=$8 bps=$9 guest=${10}
     local label="$part-$engine-$mode" rc=0 target fleece res cmp neg
     res="$RESULTS/$label-r$rep.json"
-    local maxwait=$(( guest + 180 + (bps > 0 ? size / bps : 0) )) sync=()
-    [ "$part" = c ] && sync=(--sync-at-end)
-    local common=(backup --engine "$engine" --mode "$mode" --size "$size" --result "$res" --tmp "$TMP" "${sync[@]}"
+    local maxwait=$(( guest + 180 + (bps > 0 ? size / bps : 0) )) opts=()
+    [ "$part" = c ] && opts+=(--sync-at-end)
+    [ "$guest" -gt 0 ] && opts+=(--phase-split $(( (guest + 2) / 3 )))   # first third vs the rest
+    local common=(backup --engine "$engine" --mode "$mode" --size "$size" --result "$res" --tmp "$TMP" "${opts[@]}"
                   --target-bps "$bps"
                   --extra "$(extra "$label" "$rep" "$engine" "$mode" "$part")" --guest-runtime "$guest"
                   --fio-job "$HERE/guest-load.fio" --fio-json "$TMP/guest.json" --max-wait "$maxwait")
@@ -309,7 +314,7 @@ backup_run() {
         start_shear "$vmid" "$bps"
         child python3 "$RUN" "${common[@]}" --nbd-uri "nbd://127.0.0.1:$PORT_SHEAR/scsi0" \
             --fleece-file "$fleece" --target-glob "$BACKUP/dump/vzdump-qemu-$vmid-*/scsi0.qcow2" \
-            --server-pid "$SHEAR_PID" --shear "$SHEAR" --root "$ROOT" --vmid "$vmid" || rc=$?
+            --server-pid "$SHEAR_PID" --shear "$SHEAR" --root "$ROOT" --vmid "$vmid" --gc-log "$GC_LOG" || rc=$?
         stop_shear
         target=$(ls -d "$BACKUP"/dump/vzdump-qemu-"$vmid"-*/scsi0.qcow2 2>/dev/null | head -1 || true)
         python3 "$RUN" set "$res" "target_bps_env=$(json_str "$( [ "$bps" != 0 ] && echo "SHEAR_X_TARGET_BPS=$bps" || echo none)")"
