@@ -69,6 +69,58 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / ticks   # utime, stime (fields 14, 15 of stat)
 
 
+def all_cpu():
+    """{pid: CPU seconds} of every process now (precise per-task accounting; /proc/stat's
+    tick-sampled totals undercount bursty I/O servers badly on this kind of VM)."""
+    out = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            c = cpu_seconds(int(name))
+            if c is not None:
+                out[int(name)] = c
+    return out
+
+
+def others_cpu(before, after, exclude):
+    """CPU seconds used between two `all_cpu()` snapshots by processes alive at the second one,
+    except `exclude` (a process that started in between counts from 0; one that ended in between
+    is missed, so this is a lower bound)."""
+    return sum(c - before.get(pid, 0.0) for pid, c in after.items() if pid not in exclude)
+
+
+def fio_cpu_seconds(fio_json):
+    """CPU seconds fio's jobs used (their usr_cpu + sys_cpu percentages of each job's runtime)."""
+    with open(fio_json) as f:
+        text = f.read()
+    j = json.loads(text[text.index("{"):])
+    return sum((job["usr_cpu"] + job["sys_cpu"]) / 100 * job["job_runtime"] / 1e3 for job in j["jobs"])
+
+
+class CpuWindow:
+    """Who used the CPUs during a measurement: the engine (the server process and its helpers),
+    fio, and other processes (other users of a shared machine; a lower bound, see others_cpu)."""
+
+    def __init__(self, pids):
+        self.pids = [p for p in pids if p]
+        self.start = self._snap()
+
+    def _snap(self):
+        return {"t": time.monotonic(), "all": all_cpu()}
+
+    def stop(self):
+        self.end = self._snap()
+
+    def result(self, fio_json):
+        end, start = self.end, self.start
+        wall = end["t"] - start["t"]
+        capacity = wall * (os.cpu_count() or 1)
+        ours = sum(end["all"].get(p, start["all"].get(p, 0.0)) - start["all"].get(p, 0.0) for p in self.pids)
+        others = others_cpu(start["all"], end["all"], set(self.pids) | {os.getpid(), os.getppid()})
+        return {"wall_s": round(wall, 2), "engine_cpu_s": round(ours, 2),
+                "fio_cpu_s": round(fio_cpu_seconds(fio_json), 2),
+                "others_cpu_pct": round(100 * others / capacity, 1)}
+
+
 def psi():
     """Pressure-stall totals in seconds: {'cpu_some': .., 'io_some': .., 'io_full': ..} ({} without PSI)."""
     out = {}
@@ -322,6 +374,10 @@ class ShearBackup:
                     return parse_instant(line.split(" ", 1)[0])
         return time.time()
 
+    def client_pid(self):
+        """The `shear backup` client JVM (it streams the backup's events while the guest runs)."""
+        return self.proc.pid if self.proc is not None else None
+
     def output(self):
         self.out.flush()
         with open(self.out_path) as f:
@@ -492,6 +548,9 @@ class QemuBackup:
         q.execute("blockdev-backup", job)
         return time.time()
 
+    def client_pid(self):
+        return None
+
     def poll(self, timeout):
         if self.done:
             return True
@@ -556,10 +615,11 @@ def cmd_backup(a):
         pit = engine.start()
         res["pit_epoch"] = pit
         guest.start()
-        psi_guest = None
+        psi_guest = window = None
         if guest.started:
             res["guest_start_s"] = round(guest.started - pit, 3)
             psi_guest = psi()
+            window = CpuWindow([a.server_pid, engine.client_pid()])
         deadline = time.monotonic() + a.max_wait
         next_sample = time.monotonic()
         job_done = False
@@ -584,6 +644,7 @@ def cmd_backup(a):
                 # CPU / I/O pressure while the guest ran: how noisy the machine was for its latencies
                 res.update(psi_delta(psi_guest, guest.ended - guest.started, prefix="guest_psi_"))
                 psi_guest = None
+                window.stop()
             if job_done and not guest.running():
                 break
             if time.monotonic() > deadline:
@@ -596,6 +657,8 @@ def cmd_backup(a):
             res["guest"] = fio_summary(a.fio_json)
             if guest.rc != 0 or "errors" in res["guest"]:
                 raise RuntimeError(f"fio exited with {guest.rc}: " + open(a.fio_json + ".stderr").read()[-1000:])
+            if window is not None and hasattr(window, "end"):
+                res["guest_cpu"] = window.result(a.fio_json)
             if a.phase_split:
                 res["guest_write_phases"] = phase_percentiles(guest.lat_prefix, a.phase_split)
                 res["phase_split_s"] = a.phase_split
@@ -653,6 +716,13 @@ def cmd_fio(a):
         res.update(psi_delta(before, time.time() - before["time"]))
         if a.gc_log:
             res["gc_during_run"] = gc_pauses(a.gc_log, before["time"], time.time())
+        if "cpu" in before and a.server_pid and "fio" in res:
+            wall = time.time() - before["time"]
+            capacity = wall * (os.cpu_count() or 1)
+            others = others_cpu({int(k): v for k, v in before["cpu"].items()}, all_cpu(),
+                                {a.server_pid, os.getpid(), os.getppid()})
+            res["run_cpu"] = {"wall_s": round(wall, 2), "fio_cpu_s": round(fio_cpu_seconds(a.fio_json), 2),
+                              "others_cpu_pct": round(100 * others / capacity, 1)}
     if a.server_pid and a.cpu_before is not None:
         cpu = cpu_seconds(a.server_pid)
         res["server_cpu_s"] = round(cpu - a.cpu_before, 2) if cpu is not None else None
@@ -752,7 +822,7 @@ def main():
     if a.cmd == "fio":
         return cmd_fio(a)
     if a.cmd == "psi":
-        print(json.dumps(dict(psi(), time=time.time())))
+        print(json.dumps(dict(psi(), time=time.time(), cpu={str(k): v for k, v in all_cpu().items()})))
         return 0
     if a.cmd == "cpu":
         print(cpu_seconds(a.pid))

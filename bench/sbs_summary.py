@@ -189,9 +189,10 @@ def main():
         w("No backup. One fio job, one NBD connection. QEMU as in the peer study (`cache.direct=on`, "
           "`aio=native`), and for reference through the page cache (`cache.direct=off`, `aio=threads`), "
           "which is how Shear opens raw disks. *server CPU* is the CPU time the server process used during "
-          "the run (all threads); *CPU pressure* is the share of the run during which some runnable task "
-          "waited for a CPU (`/proc/pressure/cpu`, machine-wide: fio, the server and anything else).\n")
-        w("| engine | runs ok | write IOPS | clat p50 | p99 | p99.9 | server CPU s | CPU pressure % | IOPS Shear ÷ this | p99 Shear ÷ this |")
+          "the run (all threads); *others' CPU* is the share of the machine's CPU time used by processes "
+          "other than the server and fio during the run (`/proc/stat` minus both): other users of a shared "
+          "machine.\n")
+        w("| engine | runs ok | write IOPS | clat p50 | p99 | p99.9 | server CPU s | others' CPU % | IOPS Shear ÷ this | p99 Shear ÷ this |")
         w("|---|---|---|---|---|---|---|---|---|---|")
         for label, name in (("a-shear", "Shear (`shear run`)"), ("a-qemu", "QEMU qsd, O_DIRECT (peer setup)"),
                             ("a-qemu-page", "QEMU qsd, page cache")):
@@ -206,7 +207,7 @@ def main():
                       f"({cell(pair_ratios(a_s, rs, 'fio', 'write', 'iops'), 2)})")
                 rp = ratio(med(values(a_s, "fio", "write", "p99_us")), med(values(rs, "fio", "write", "p99_us")))
             w(f"| {name} | {oks(rs)} | {f('iops')} | {f('p50_us')} | {f('p99_us')} | {f('p99.9_us')} | "
-              f"{cell(values(rs, 'server_cpu_s'), 1)} | {cell(values(rs, 'psi_cpu_some_pct'))} | {ri} | {rp} |")
+              f"{cell(values(rs, 'server_cpu_s'), 1)} | {cell(values(rs, 'run_cpu', 'others_cpu_pct'))} | {ri} | {rp} |")
         gcs = [r.get("gc_during_run") for r in R("a-shear") if r.get("gc_during_run")]
         if gcs:
             w(f"\nShear's JVM paused for GC {cell([g['count'] for g in gcs])} times per run, "
@@ -228,11 +229,10 @@ def main():
           "Fleecing: to a qcow2 image on the `fast` storage (same file system). *peak fleecing* is the "
           "largest of the 1-s samples of its size on disk; *at end*: Shear after the backup (the file is "
           "removed), QEMU the last sample before the job completed (7.2 keeps the image). *server CPU*: "
-          "CPU seconds of the server process over the whole backup; *CPU pressure*: share of the guest's "
-          "run during which some runnable task waited for a CPU (`/proc/pressure/cpu`).\n")
+          "CPU seconds of the server process over the whole backup.\n")
         w("| engine, mode | runs ok | write IOPS | write p50 | p99 | p99.9 | read p99 | peak fleecing MiB | "
-          "fleecing at end MiB | backup s | server CPU s | CPU pressure % | target == source at start | live disk ≠ target |")
-        w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "fleecing at end MiB | backup s | server CPU s | target == source at start | live disk ≠ target |")
+        w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for label, name in blabels:
             rs = R(label)
             if not rs:
@@ -248,8 +248,7 @@ def main():
             w(f"| {name} | {oks(rs)} | {g('write', 'iops')} | {g('write', 'p50_us')} | {g('write', 'p99_us')} | "
               f"{g('write', 'p99.9_us')} | {g('read', 'p99_us')} | "
               f"{cell(values(rs, 'peak_fleece_bytes', scale=1 / MiB)) if fleece else '–'} | {end} | "
-              f"{cell(values(rs, 'backup_s'), 1)} | {cell(values(rs, 'server_cpu_s'), 1)} | "
-              f"{cell(values(rs, 'guest_psi_cpu_some_pct'))} | {compares(rs)} | "
+              f"{cell(values(rs, 'backup_s'), 1)} | {cell(values(rs, 'server_cpu_s'), 1)} | {compares(rs)} | "
               f"{negatives(rs)} |")
         w("")
         split = next((r.get("phase_split_s") for l, _ in blabels for r in R(l) if r.get("phase_split_s")), None)
@@ -257,10 +256,14 @@ def main():
             w(f"Where the guest's write latency comes from: percentiles of the first {split:g} s of the guest "
               f"(right after the point in time, when most writes still find their 64 KiB cluster uncopied "
               f"and trigger a copy-before-write) and of the rest, from fio's per-I/O log; and the Shear "
-              f"JVM's GC pauses while the guest ran (`-Xlog:gc`).\n")
+              f"JVM's GC pauses while the guest ran (`-Xlog:gc`). CPU while the guest ran: *engine* = the "
+              f"server process (+ the `shear backup` client JVM for Shear), *others* = the machine's busy time "
+              f"minus engine, fio and this script (other users of a shared machine), *pressure* = share of the "
+              f"time some runnable task waited for a CPU (`/proc/pressure/cpu`).\n")
             w(f"| engine, mode | p99 first {split:g} s | p99 rest | p99.9 first {split:g} s | p99.9 rest | "
-              f"max first / rest | GC pauses (count) | GC pause total ms | longest GC pause ms |")
-            w("|---|---|---|---|---|---|---|---|---|")
+              f"max first / rest | GC pauses | GC total ms | longest GC ms | engine CPU s | others' CPU % | "
+              f"CPU pressure % |")
+            w("|---|---|---|---|---|---|---|---|---|---|---|---|")
             for label, name in blabels:
                 rs = R(label)
                 if not rs:
@@ -271,7 +274,9 @@ def main():
                 gc = (lambda k, d=0: cell(values(rs, "gc_during_guest", k), d)
                       if label.startswith("b-shear") else "n/a")
                 w(f"| {name} | {ph('early', 'p99_us')} | {ph('late', 'p99_us')} | {ph('early', 'p99.9_us')} | "
-                  f"{ph('late', 'p99.9_us')} | {mx} | {gc('count')} | {gc('total_ms', 1)} | {gc('max_ms', 1)} |")
+                  f"{ph('late', 'p99.9_us')} | {mx} | {gc('count')} | {gc('total_ms', 1)} | {gc('max_ms', 1)} | "
+                  f"{cell(values(rs, 'guest_cpu', 'engine_cpu_s'), 1)} | "
+                  f"{cell(values(rs, 'guest_cpu', 'others_cpu_pct'))} | {cell(values(rs, 'guest_psi_cpu_some_pct'))} |")
             w("")
 
     # ------------------------------------------------------------------ (c)

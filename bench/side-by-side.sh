@@ -161,7 +161,7 @@ start_shear() { # vmid target-bps(0 = none)
     # GC pauses are logged (wall-clock stamps) so each run can count those during its measurement
     local envs=("SHEAR_JAVA_OPTS=${SHEAR_JAVA_OPTS:-} -Xlog:gc:file=$GC_LOG:utctime")
     [ "$2" != 0 ] && envs+=("SHEAR_X_TARGET_BPS=$2")
-    rm -f "$GC_LOG"
+    rm -f "$GC_LOG" "$TMP/shear-run.log"      # so the wait below cannot see the last run's log
     env "${envs[@]}" "$SHEAR" --root "$ROOT" run "$1" --port "$PORT_SHEAR" > "$TMP/shear-run.log" 2>&1 &
     SHEAR_PID=$!
     local i
@@ -177,7 +177,7 @@ stop_shear() { stop_pid "$SHEAR_PID"; SHEAR_PID=; }
 SHIM="$QDIR/nodelay-shim.so"
 start_qsd() {
     wait_port_free "$PORT_QEMU"
-    rm -f "$QMP"
+    rm -f "$QMP" "$QDIR/qsd.log"
     LD_PRELOAD="$SHIM" NODELAY_SHIM_LOG=1 qemu-storage-daemon \
         --chardev socket,id=mon0,path="$QMP",server=on,wait=off --monitor chardev=mon0 \
         --nbd-server addr.type=inet,addr.host=127.0.0.1,addr.port="$PORT_QEMU" \
@@ -321,6 +321,7 @@ backup_run() {
     else
         fleece="$FAST/images/$vmid/qsd-fleece-0.qcow2"
         target="$BACKUP/qemu/target.qcow2"
+        mkdir -p "$FAST/images/$vmid"
         start_qsd
         child python3 "$RUN" "${common[@]}" --nbd-uri "nbd://127.0.0.1:$PORT_QEMU/scsi0" \
             --fleece-file "$fleece" --target-glob "$target" --server-pid "$QSD_PID" \
