@@ -226,7 +226,9 @@ def main():
           "`bps-write` + throttle node; Shear: `SHEAR_X_TARGET_BPS`), kept until the backup ends for both "
           "engines, so *backup s* (point in time fixed → job completed) is about size ÷ rate. "
           "No fleecing: QEMU's blockdev-backup filter / Shear's CBW copy old data straight to the slow target. "
-          "Fleecing: to a qcow2 image on the `fast` storage (same file system). *peak fleecing* is the "
+          "Fleecing: to a qcow2 image on the `fast` storage (same file system); QEMU's has 64 KiB clusters "
+          "and copies before write in 64 KiB, Shear's has 4 KiB clusters and copies 4 KiB "
+          "(`docs/decisions/0010-fine-fleecing-granularity.md`). *peak fleecing* is the "
           "largest of the 1-s samples of its size on disk; *at end*: Shear after the backup (the file is "
           "removed), QEMU the last sample before the job completed (7.2 keeps the image). *server CPU*: "
           "CPU seconds of the server process over the whole backup.\n")
@@ -254,7 +256,7 @@ def main():
         split = next((r.get("phase_split_s") for l, _ in blabels for r in R(l) if r.get("phase_split_s")), None)
         if split:
             w(f"Where the guest's write latency comes from: percentiles of the first {split:g} s of the guest "
-              f"(right after the point in time, when most writes still find their 64 KiB cluster uncopied "
+              f"(right after the point in time, when most writes still find their cluster uncopied "
               f"and trigger a copy-before-write) and of the rest, from fio's per-I/O log; and the Shear "
               f"JVM's GC pauses while the guest ran (`-Xlog:gc`). CPU while the guest ran: *engine* = the "
               f"server process (+ the `shear backup` client JVM for Shear), *others* = the machine's busy time "
