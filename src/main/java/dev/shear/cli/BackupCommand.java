@@ -2,7 +2,6 @@ package dev.shear.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.shear.backup.BackupEvent;
-import dev.shear.backup.Perf;
 import dev.shear.control.BackupArgs;
 import dev.shear.control.ControlClient;
 import dev.shear.control.ControlException;
@@ -17,6 +16,7 @@ import dev.shear.datacenter.vzdump.BackupRequest;
 import dev.shear.datacenter.vzdump.BackupRun;
 import dev.shear.datacenter.vzdump.BackupService;
 import dev.shear.datacenter.vzdump.FleecingOption;
+import dev.shear.datacenter.vzdump.PerformanceOption;
 import dev.shear.util.Sizes;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -124,42 +124,9 @@ public final class BackupCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--mode must be full or incremental, not '" + mode + "'");
         };
         return new BackupRequest(vmid, storage, incremental,
-                fleecing == null ? FleecingOption.OFF : FleecingOption.parse(fleecing), perf(performance),
+                fleecing == null ? FleecingOption.OFF : FleecingOption.parse(fleecing), PerformanceOption.parse(performance),
                 Math.multiplyExact(bwlimitKib, 1024L), discardSource,
                 onCbwError == null ? null : OnCbwError.parse(onCbwError), cbwTimeout);
-    }
-
-    /// Parses `max-workers=N,max-chunk=SIZE,min-cluster-size=SIZE`.
-    static Perf perf(String text) {
-        Perf d = Perf.defaults();
-        if (text == null || text.isBlank()) {
-            return d;
-        }
-        int workers = d.maxWorkers();
-        long chunk = d.maxChunk();
-        long min = d.minClusterSize();
-        for (String part : text.split(",")) {
-            String[] kv = part.split("=", 2);
-            if (kv.length != 2) {
-                throw new IllegalArgumentException("--performance '" + part + "' is not key=value");
-            }
-            switch (kv[0].trim()) {
-                case "max-workers" -> workers = parseInt(kv[1].trim(), "max-workers");
-                case "max-chunk" -> chunk = Sizes.parse(kv[1]);
-                case "min-cluster-size" -> min = Sizes.parse(kv[1]);
-                default -> throw new IllegalArgumentException("unknown --performance property '" + kv[0].trim()
-                        + "' (use max-workers, max-chunk, min-cluster-size)");
-            }
-        }
-        return new Perf(workers, chunk, min);
-    }
-
-    private static int parseInt(String v, String what) {
-        try {
-            return Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(what + " must be a whole number, not '" + v + "'");
-        }
     }
 
     private BackupOutcome runOne(Datacenter dc, BackupRequest r, ProgressView view) throws Exception {
