@@ -41,6 +41,7 @@ public final class ShearApp extends Application {
     public void start(Stage stage) {
         FxDialogService dialogs = new FxDialogService(stage);
         dialogs.register(BackupDialogViewModel.class, BackupDialogView::of);
+        dialogs.register(dev.shear.app.jobs.JobEditorViewModel.class, dev.shear.app.jobs.JobEditorView::of);
         dialogs.register(RestoreDialogViewModel.class, ArchiveDialogViews::restore);
         dialogs.register(PruneDialogViewModel.class, ArchiveDialogViews::prune);
         Thread.currentThread().setUncaughtExceptionHandler((t, e) -> {

@@ -2,13 +2,11 @@ package dev.shear.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.shear.backup.BackupEvent;
-import dev.shear.backup.Perf;
 import dev.shear.control.BackupArgs;
 import dev.shear.control.ControlClient;
 import dev.shear.control.ControlException;
 import dev.shear.control.ControlProtocol;
 import dev.shear.control.EventJson;
-import dev.shear.copy.OnCbwError;
 import dev.shear.datacenter.Datacenter;
 import dev.shear.datacenter.run.GuestRuns;
 import dev.shear.datacenter.run.RunInfo;
@@ -16,7 +14,6 @@ import dev.shear.datacenter.vzdump.BackupOutcome;
 import dev.shear.datacenter.vzdump.BackupRequest;
 import dev.shear.datacenter.vzdump.BackupRun;
 import dev.shear.datacenter.vzdump.BackupService;
-import dev.shear.datacenter.vzdump.FleecingOption;
 import dev.shear.util.Sizes;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -26,10 +23,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -51,36 +49,8 @@ public final class BackupCommand implements Callable<Integer> {
     @Option(names = "--storage", required = true, paramLabel = "ID", description = "backup storage (content backup)")
     String storage;
 
-    @Option(names = "--mode", defaultValue = "full", paramLabel = "MODE",
-            description = "full (default) or incremental (only clusters changed since the last backup on the storage)")
-    String mode;
-
-    @Option(names = "--fleecing", paramLabel = "[enabled=]1,storage=ID",
-            description = "copy old data to fleecing images on a fast image storage, so guest writes never wait "
-                    + "for the backup target (default: enabled=0)")
-    String fleecing;
-
-    @Option(names = "--performance", paramLabel = "max-workers=N,max-chunk=SIZE,min-cluster-size=SIZE",
-            description = "parallel copy tasks (default 16), largest task (default 0 = unlimited), minimum cluster "
-                    + "size (0 or a power of two, default 0)")
-    String performance;
-
-    @Option(names = "--bwlimit", paramLabel = "KiB/s", defaultValue = "0",
-            description = "limit background copying, in KiB/s (default 0 = unlimited)")
-    long bwlimitKib;
-
-    @Option(names = "--discard-source", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
-            description = "free fleecing space as the backup advances (default: on with fleecing)")
-    Boolean discardSource;
-
-    @Option(names = "--on-cbw-error", paramLabel = "POLICY",
-            description = "break-guest-write or break-snapshot (default: break-snapshot with fleecing, "
-                    + "else break-guest-write)")
-    String onCbwError;
-
-    @Option(names = "--cbw-timeout", paramLabel = "S",
-            description = "seconds a copy-before-write may take (default: 45 with fleecing, else 0 = no limit)")
-    Long cbwTimeout;
+    @Mixin
+    VzdumpOptions options;
 
     @Override
     public Integer call() throws Exception {
@@ -118,51 +88,12 @@ public final class BackupCommand implements Callable<Integer> {
     }
 
     private BackupRequest request(int vmid) {
-        boolean incremental = switch (mode) {
-            case "full" -> false;
-            case "incremental" -> true;
-            default -> throw new IllegalArgumentException("--mode must be full or incremental, not '" + mode + "'");
-        };
-        return new BackupRequest(vmid, storage, incremental,
-                fleecing == null ? FleecingOption.OFF : FleecingOption.parse(fleecing), perf(performance),
-                Math.multiplyExact(bwlimitKib, 1024L), discardSource,
-                onCbwError == null ? null : OnCbwError.parse(onCbwError), cbwTimeout);
+        return options.apply(BackupRequest.of(vmid, storage));
     }
 
-    /// Parses `max-workers=N,max-chunk=SIZE,min-cluster-size=SIZE`.
-    static Perf perf(String text) {
-        Perf d = Perf.defaults();
-        if (text == null || text.isBlank()) {
-            return d;
-        }
-        int workers = d.maxWorkers();
-        long chunk = d.maxChunk();
-        long min = d.minClusterSize();
-        for (String part : text.split(",")) {
-            String[] kv = part.split("=", 2);
-            if (kv.length != 2) {
-                throw new IllegalArgumentException("--performance '" + part + "' is not key=value");
-            }
-            switch (kv[0].trim()) {
-                case "max-workers" -> workers = parseInt(kv[1].trim(), "max-workers");
-                case "max-chunk" -> chunk = Sizes.parse(kv[1]);
-                case "min-cluster-size" -> min = Sizes.parse(kv[1]);
-                default -> throw new IllegalArgumentException("unknown --performance property '" + kv[0].trim()
-                        + "' (use max-workers, max-chunk, min-cluster-size)");
-            }
-        }
-        return new Perf(workers, chunk, min);
-    }
-
-    private static int parseInt(String v, String what) {
-        try {
-            return Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(what + " must be a whole number, not '" + v + "'");
-        }
-    }
-
-    private BackupOutcome runOne(Datacenter dc, BackupRequest r, ProgressView view) throws Exception {
+    /// Backs up `r` wherever the guest is (through the control socket of the process running it, or
+    /// here) and waits for the end; Ctrl-C cancels it.
+    static BackupOutcome runOne(Datacenter dc, BackupRequest r, Consumer<BackupEvent> view) throws Exception {
         Optional<RunInfo> holder = new GuestRuns(dc.root()).holder(r.vmid());
         if (holder.isPresent() && holder.get().isRunning() && !holder.get().controlSocket().isEmpty()) {
             return remote(Path.of(holder.get().controlSocket()), r, view);
@@ -186,7 +117,7 @@ public final class BackupCommand implements Callable<Integer> {
         }
     }
 
-    private static BackupOutcome remote(Path socket, BackupRequest r, ProgressView view) throws Exception {
+    private static BackupOutcome remote(Path socket, BackupRequest r, Consumer<BackupEvent> view) throws Exception {
         Thread hook = Thread.ofPlatform().unstarted(() -> {
             try {
                 ControlClient.call(socket, "cancel", Map.of(), e -> { });

@@ -24,6 +24,7 @@ import picocli.CommandLine.ScopeType;
                 "busy, damaged configuration), 130 interrupted. Details of every task: shear tasks."},
         subcommands = {StorageCommand.class, GuestCommand.class, DemoCommand.class, BackupCommand.class,
                 ListCommand.class, RestoreCommand.class, VerifyCommand.class, PruneCommand.class, CleanupCommand.class,
+                JobCommand.class, SchedulerCommand.class,
                 TasksCommand.class, RunCommands.Run.class, RunCommands.Status.class, RunCommands.Stop.class,
                 RunCommands.Cancel.class, RunCommands.ExportSnapshot.class, RunCommands.Release.class, LoadCommand.class,
                 dev.shear.cli.bench.BenchCommand.class, CommandLine.HelpCommand.class})

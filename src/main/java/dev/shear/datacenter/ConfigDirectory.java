@@ -11,16 +11,16 @@ import java.util.stream.Stream;
 
 /// Reads every `*.json` file of a directory of configuration files (hidden temporary files of
 /// atomic writes are skipped), collecting unreadable ones instead of failing on the first.
-final class ConfigDirectory {
+public final class ConfigDirectory {
     private ConfigDirectory() {
     }
 
     /// Says what is wrong with a readable file whose content does not fit its name, or null.
-    interface NameCheck<T> {
+    public interface NameCheck<T> {
         String problem(Path file, T value);
     }
 
-    static <T> Listing<T> readAll(Path dir, Class<T> type, Comparator<T> order, NameCheck<T> check) throws IOException {
+    public static <T> Listing<T> readAll(Path dir, Class<T> type, Comparator<T> order, NameCheck<T> check) throws IOException {
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {
             files = s.filter(p -> {

@@ -49,7 +49,7 @@ public final class Datacenter {
     public record Info(@JsonProperty(required = true) Instant created, String createdBy) {
     }
 
-    private static final Set<String> LAYOUT = Set.of("datacenter.json", "storage", "guests", "tasks", "run", "bitmaps");
+    private static final Set<String> LAYOUT = Set.of("datacenter.json", "storage", "guests", "tasks", "run", "bitmaps", "jobs");
 
     private final DatacenterRoot root;
     private final Locks locks;

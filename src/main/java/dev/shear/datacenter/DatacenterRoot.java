@@ -13,6 +13,9 @@ import java.util.Map;
 /// <root>/run/                   run-time files: pid files, sockets
 /// <root>/run/lock/<name>.lock   lock files (Locks): datacenter, storage, guest-<vmid>
 /// <root>/bitmaps/<vmid>/        persistent dirty bitmaps of a guest's disks (BitmapFile)
+/// <root>/jobs/<id>.json         scheduled backup jobs (jobs.BackupJobConfig)
+/// <root>/jobs/state/<id>.json   their latest runs (jobs.JobRunState)
+/// <root>/run/jobs/<id>.claim    claim of a running job; run/scheduler.claim: the scheduler's
 /// ```
 ///
 /// @param path   the root directory (absolute)
@@ -98,6 +101,11 @@ public record DatacenterRoot(Path path, String source) {
     public Path bitmapDir(int vmid) {
         VolumeName.checkVmid(vmid);
         return bitmapsDir().resolve(Integer.toString(vmid));
+    }
+
+    /// `jobs/`: scheduled backup jobs.
+    public Path jobsDir() {
+        return path.resolve("jobs");
     }
 
     @Override

@@ -88,6 +88,14 @@ abstract class AppUiTest extends FxRobot {
         }
     }
 
+    /// Replaces a text field's text by typing (the field must be in view: click it).
+    void typeInto(String field, String text) {
+        clickOn(field);
+        push(javafx.scene.input.KeyCode.CONTROL, javafx.scene.input.KeyCode.A);
+        type(javafx.scene.input.KeyCode.BACK_SPACE);
+        write(text);
+    }
+
     /// True when a node with this id is showing.
     boolean showing(String id) {
         return lookup(id).tryQuery().map(Node::isVisible).orElse(false);

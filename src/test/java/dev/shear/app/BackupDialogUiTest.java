@@ -6,7 +6,6 @@ import dev.shear.app.backup.LiveBackup;
 import java.nio.file.Path;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
-import javafx.scene.input.KeyCode;
 import dev.shear.app.main.NavItem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,12 +14,6 @@ class BackupDialogUiTest extends AppUiTest {
     @TempDir
     Path dir;
 
-    private void typeInto(String field, String text) {
-        clickOn(field);
-        push(KeyCode.CONTROL, KeyCode.A);
-        type(KeyCode.BACK_SPACE);
-        write(text);
-    }
 
     @Test
     void minClusterSizeThreeKIsRejectedWithTheMessageAndFourMIsAccepted() throws Exception {

@@ -31,28 +31,16 @@ class ArchiveCommandsTest {
     String full;
     String incremental;
 
-    private record Run(int exitCode, String out, String err) {
+    private CliRun.Result shear(String... args) {
+        return CliRun.shear(root, cl -> { }, args);
     }
 
-    private Run shear(String... args) {
-        return shear(cl -> { }, args);
+    private CliRun.Result shear(Consumer<CommandLine> setUp, String... args) {
+        return CliRun.shear(root, setUp, args);
     }
 
-    /// Runs `shear --root <root> args…`; `setUp` may adjust the parsed command line first.
-    private Run shear(Consumer<CommandLine> setUp, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = ShearCommand.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
-        setUp.accept(cl);
-        List<String> all = new ArrayList<>(List.of("--root", root.toString()));
-        all.addAll(List.of(args));
-        return new Run(cl.execute(all.toArray(String[]::new)), out.toString(), err.toString());
-    }
-
-    private Run ok(String... args) {
-        Run r = shear(args);
-        assertThat(r.exitCode()).as(String.join(" ", args) + ": " + r.err()).isZero();
-        return r;
+    private CliRun.Result ok(String... args) {
+        return CliRun.ok(root, args);
     }
 
     @BeforeEach
@@ -73,7 +61,7 @@ class ArchiveCommandsTest {
 
     @Test
     void listShowsStateModeSizeVerificationAndParent() throws Exception {
-        Run r = ok("list");
+        CliRun.Result r = ok("list");
         assertThat(r.out().lines().findFirst().orElseThrow())
                 .matches("BACKUP +GUEST +TIME +MODE +SIZE +STATE +VERIFIED +PARENT");
         assertThat(r.out()).containsPattern(full + " +101 +[0-9-]+ [0-9:]+ +full +[0-9.]+ [KM]iB +complete +never +-\n");
@@ -90,14 +78,14 @@ class ArchiveCommandsTest {
 
     @Test
     void restoreSucceedsRefusesAnExistingGuestAndReportsBadInput() {
-        Run r = ok("restore", incremental, "201");
+        CliRun.Result r = ok("restore", incremental, "201");
         assertThat(r.out()).containsPattern("restored " + incremental + " to guest 201: [0-9.]+ [KM]iB written in");
-        Run again = shear("restore", incremental, "201");
+        CliRun.Result again = shear("restore", incremental, "201");
         assertThat(again.exitCode()).isEqualTo(ExitCodes.REFUSED);
         assertThat(again.err()).isEqualTo("shear: error: guest 201 exists; pass --force to replace it (its disks are"
                 + " destroyed first) or restore to a new guest id" + System.lineSeparator());
         assertThat(ok("restore", full, "201", "--force").out()).contains("restored " + full + " to guest 201");
-        Run bad = shear("restore", "nonsense", "202");
+        CliRun.Result bad = shear("restore", "nonsense", "202");
         assertThat(bad.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(bad.err()).startsWith("shear: error: 'nonsense' does not name a backup").hasLineCount(1);
         assertThat(shear("restore", full).exitCode()).isEqualTo(ExitCodes.USAGE);
@@ -113,11 +101,11 @@ class ArchiveCommandsTest {
         long data = dev.shear.datacenter.archive.RestoreTestAccess.firstDataOffset(image);
         bytes[(int) data + 100] ^= 0x5a;
         Files.write(image, bytes);
-        Run r = shear("restore", incremental, "203");
+        CliRun.Result r = shear("restore", incremental, "203");
         assertThat(r.exitCode()).isEqualTo(ExitCodes.TASK_FAILED);
         assertThat(r.err()).startsWith("shear: error: restore of " + incremental + " to guest 203 failed: disk scsi0:"
                 + " the content read from backup").contains("(log: shear tasks log UPID:").hasLineCount(1);
-        Run v = shear("verify", full, incremental);
+        CliRun.Result v = shear("verify", full, incremental);
         assertThat(v.exitCode()).isEqualTo(ExitCodes.TASK_FAILED);
         assertThat(v.out()).contains(full + ": ok");
         assertThat(v.err()).startsWith("shear: error: " + incremental + ": verification failed: disk scsi0 (")
@@ -131,7 +119,7 @@ class ArchiveCommandsTest {
     void verifyRefusesAnIncompleteBackupBeforeVerifyingAny() throws Exception {
         Datacenter dc = Datacenter.open(root);
         Files.delete(new dev.shear.datacenter.archive.Archives(dc).find(incremental).dir().resolve("manifest.json"));
-        Run r = shear("verify", full, incremental);
+        CliRun.Result r = shear("verify", full, incremental);
         assertThat(r.exitCode()).isEqualTo(ExitCodes.REFUSED);
         assertThat(r.err()).contains("is incomplete").hasLineCount(1);
         assertThat(r.out()).isEmpty();
@@ -140,18 +128,18 @@ class ArchiveCommandsTest {
 
     @Test
     void pruneShowsADryRunThenRemoves() {
-        Run none = shear("prune", "101", "--storage", "backup");
+        CliRun.Result none = shear("prune", "101", "--storage", "backup");
         assertThat(none.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(none.err()).startsWith("shear: error: prune needs at least one of --keep-last").hasLineCount(1);
         assertThat(shear("prune", "101", "--keep-last", "1").exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(shear("prune", "101", "--storage", "backup", "--keep-last", "-2").err())
                 .contains("--keep-last must be 0 or more, not -2");
-        Run dry = ok("prune", "101", "--storage", "backup", "--keep-last", "1", "--dry-run");
+        CliRun.Result dry = ok("prune", "101", "--storage", "backup", "--keep-last", "1", "--dry-run");
         assertThat(dry.out()).containsPattern("keep +" + name(incremental) + " +keep-last")
                 .containsPattern("keep +" + name(full) + " +kept as base of " + name(incremental))
                 .contains("dry run: 0 backup(s) would be removed; nothing was changed");
         ok("backup", "101", "--storage", "backup");
-        Run real = ok("prune", "101", "--storage", "backup", "--keep-last", "1");
+        CliRun.Result real = ok("prune", "101", "--storage", "backup", "--keep-last", "1");
         assertThat(real.out()).containsPattern("remove +" + name(incremental) + " +not kept by keep-last=1")
                 .containsPattern("removed 2 backup\\(s\\), [0-9.]+ [KM]iB freed");
         assertThat(ok("list", "101").out().lines().count()).isEqualTo(2);
@@ -180,19 +168,19 @@ class ArchiveCommandsTest {
     void cleanupAsksOnATerminalAndRefusesWithoutOneUnlessYes() throws Exception {
         assertThat(shear(terminal(null), "cleanup").out()).contains("nothing to clean up");
         Path orphan = orphan();
-        Run noTerminal = shear(terminal(null), "cleanup");
+        CliRun.Result noTerminal = shear(terminal(null), "cleanup");
         assertThat(noTerminal.exitCode()).isEqualTo(ExitCodes.REFUSED);
         assertThat(noTerminal.out()).contains("remove orphan fleecing image fast:vm-105-fleece-0.qcow2 (");
         assertThat(noTerminal.err()).isEqualTo("shear: error: not removing anything without confirmation: pass --yes"
                 + " to remove the 1 item(s) above" + System.lineSeparator());
-        Run dry = shear(terminal(null), "cleanup", "--dry-run");
+        CliRun.Result dry = shear(terminal(null), "cleanup", "--dry-run");
         assertThat(dry.exitCode()).isZero();
         assertThat(dry.out()).contains("would remove orphan fleecing image").contains("dry run: would remove 1 item(s)");
-        Run no = shear(terminal("n"), "cleanup");
+        CliRun.Result no = shear(terminal("n"), "cleanup");
         assertThat(no.exitCode()).isEqualTo(ExitCodes.REFUSED);
         assertThat(no.out()).containsPattern("Remove 1 item\\(s\\), freeing [0-9.]+ [KM]?i?B\\? \\[y/N\\] nothing removed");
         assertThat(orphan).exists();
-        Run yes = shear(terminal("y"), "cleanup");
+        CliRun.Result yes = shear(terminal("y"), "cleanup");
         assertThat(yes.exitCode()).as(yes.err()).isZero();
         assertThat(yes.out()).containsPattern("removed 1 item\\(s\\), freed ");
         assertThat(orphan).doesNotExist();
@@ -204,7 +192,7 @@ class ArchiveCommandsTest {
     @Test
     void tasksListsAndPrintsLogs() throws Exception {
         ok("restore", full, "204");
-        Run r = ok("tasks");
+        CliRun.Result r = ok("tasks");
         assertThat(r.out().lines().findFirst().orElseThrow()).matches("STARTED +TYPE +GUEST +STATUS +TASK");
         assertThat(r.out().lines().skip(1).findFirst().orElseThrow()).contains("restore").contains("204").contains("OK");
         assertThat(ok("tasks", "--vmid", "204").out().lines().count()).isEqualTo(2);
@@ -213,12 +201,12 @@ class ArchiveCommandsTest {
         assertThat(j.get(0).get("type").asText()).isEqualTo("backup");
         assertThat(j.get(0).get("state").asText()).isEqualTo("ok");
         String id = j.get(0).get("id").asText();
-        Run log = ok("tasks", "log", id);
+        CliRun.Result log = ok("tasks", "log", id);
         assertThat(log.out()).contains("TASK OK").endsWith("status: OK" + System.lineSeparator());
-        Run bad = shear("tasks", "log", "nonsense");
+        CliRun.Result bad = shear("tasks", "log", "nonsense");
         assertThat(bad.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(bad.err()).startsWith("shear: error: invalid task id 'nonsense'").hasLineCount(1);
-        Run missing = shear("tasks", "log", id.replace(":backup:", ":restore:"));
+        CliRun.Result missing = shear("tasks", "log", id.replace(":backup:", ":restore:"));
         assertThat(missing.exitCode()).isEqualTo(ExitCodes.REFUSED);
         assertThat(missing.err()).contains("does not exist").hasLineCount(1);
     }

@@ -28,13 +28,13 @@ public final class BackupsView extends ModelView {
         BooleanBinding noComplete = Bindings.createBooleanBinding(() -> vm.selectedProperty().get() == null
                 || vm.selectedProperty().get().state() != Archive.State.COMPLETE
                 || vm.selectedProperty().get().problem() != null, vm.selectedProperty());
-        Button verify = button("Verify", "backup-verify", vm::verify);
+        Button verify = Ui.button("Verify", "backup-verify", vm::verify);
         verify.disableProperty().bind(noComplete.or(vm.busyProperty()));
-        Button restore = button("Restore…", "backup-restore", vm::restore);
+        Button restore = Ui.button("Restore…", "backup-restore", vm::restore);
         restore.disableProperty().bind(noComplete.or(vm.busyProperty()));
-        Button prune = button("Prune…", "backup-prune", vm::prune);
+        Button prune = Ui.button("Prune…", "backup-prune", vm::prune);
         prune.disableProperty().bind(vm.selectedProperty().isNull().or(vm.busyProperty()));
-        Button cancel = button("Cancel", "backup-action-cancel", vm::cancel);
+        Button cancel = Ui.button("Cancel", "backup-action-cancel", vm::cancel);
         cancel.visibleProperty().bind(vm.busyProperty());
         Label activity = Ui.styled(new Label(), Styles.HINT);
         activity.textProperty().bind(vm.activityProperty());
@@ -42,12 +42,5 @@ public final class BackupsView extends ModelView {
         actions.setAlignment(Pos.CENTER_LEFT);
         setRoot(Ui.page(Ui.title("Backups"), Ui.subtitle("Archives on every backup storage, newest first. Select one to"
                 + " verify, restore or prune."), Ui.problem(vm.problemProperty()), actions, t));
-    }
-
-    private static Button button(String text, String id, Runnable action) {
-        Button b = new Button(text);
-        b.setId(id);
-        b.setOnAction(e -> action.run());
-        return b;
     }
 }

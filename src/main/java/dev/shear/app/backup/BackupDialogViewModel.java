@@ -1,6 +1,6 @@
 package dev.shear.app.backup;
 
-import dev.shear.app.common.DialogService;
+import dev.shear.app.common.CheckedForm;
 import dev.shear.backup.Perf;
 import dev.shear.copy.BlockCopy;
 import dev.shear.copy.OnCbwError;
@@ -15,10 +15,6 @@ import javafx.beans.binding.BooleanBinding;
 import javafx.beans.binding.StringBinding;
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.ObjectProperty;
-import javafx.beans.property.ReadOnlyBooleanProperty;
-import javafx.beans.property.ReadOnlyBooleanWrapper;
-import javafx.beans.property.ReadOnlyStringProperty;
-import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.beans.property.SimpleBooleanProperty;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.value.ObservableValue;
@@ -30,7 +26,7 @@ import javafx.collections.ObservableList;
 /// validation ([Perf], [BackupRequest]), so the dialog says exactly what `shear backup` would.
 ///
 /// Single-threaded (UI thread or a test's); no engine calls (the storage choices come in).
-public final class BackupDialogViewModel implements DialogService.FormModel<BackupRequest> {
+public final class BackupDialogViewModel extends CheckedForm<BackupRequest> {
     /// PVE's hint for the fleecing storage (BackupAdvancedOptions.js).
     public static final String FLEECING_HINT = "Prefer a fast and local storage, ideally with support for discard "
             + "and thin-provisioning or sparse files.";
@@ -62,8 +58,6 @@ public final class BackupDialogViewModel implements DialogService.FormModel<Back
     private final ObjectProperty<Setting> discardSource = new SimpleObjectProperty<>(Setting.DEFAULT);
     private final ObjectProperty<CbwPolicy> onCbwError = new SimpleObjectProperty<>(CbwPolicy.DEFAULT);
     private final ValidatedField cbwTimeout = new ValidatedField("", BackupDialogViewModel::checkTimeout);
-    private final ReadOnlyStringWrapper formError = new ReadOnlyStringWrapper("");
-    private final ReadOnlyBooleanWrapper valid = new ReadOnlyBooleanWrapper(false);
 
     /// @param targets          storages holding backups
     /// @param fleecingStorages storages holding images
@@ -83,16 +77,32 @@ public final class BackupDialogViewModel implements DialogService.FormModel<Back
                         && minClusterSize.isValid() && bwlimit.isValid() && cbwTimeout.isValid(),
                 maxWorkers.errorProperty(), maxChunk.errorProperty(), minClusterSize.errorProperty(),
                 bwlimit.errorProperty(), cbwTimeout.errorProperty());
-        Runnable check = () -> {
-            formError.set(fieldsValid.get() ? wholeFormError() : "");
-            valid.set(fieldsValid.get() && formError.get().isEmpty());
-        };
+        Runnable check = () -> recheck(fieldsValid.get());
         List<ObservableValue<?>> inputs = List.of(fieldsValid, target, mode, fleecing, fleecingStorage, discardSource,
                 onCbwError);
         for (ObservableValue<?> p : inputs) {
             p.addListener((o, a, b) -> check.run());
         }
         check.run();
+    }
+
+    /// Shows the options of `r` (its guest is not used): for editing a backup job's options.
+    public void load(BackupRequest r) {
+        target.set(targets.stream().filter(t -> t.id().equals(r.storage())).findFirst().orElse(target.get()));
+        mode.set(r.incremental() ? Mode.INCREMENTAL : Mode.FULL);
+        fleecing.set(r.fleecing().enabled());
+        if (r.fleecing().enabled()) {
+            fleecingStorages.stream().filter(s -> s.id().equals(r.fleecing().storage())).findFirst()
+                    .ifPresent(fleecingStorage::set);
+        }
+        maxWorkers.setText(Integer.toString(r.perf().maxWorkers()));
+        maxChunk.setText(Sizes.compact(r.perf().maxChunk()));
+        minClusterSize.setText(Sizes.compact(r.perf().minClusterSize()));
+        bwlimit.setText(Sizes.compact(r.bwlimit()));
+        discardSource.set(r.discardSource() == null ? Setting.DEFAULT : r.discardSource() ? Setting.ON : Setting.OFF);
+        onCbwError.set(r.onCbwError() == null ? CbwPolicy.DEFAULT : r.onCbwError() == OnCbwError.BREAK_SNAPSHOT
+                ? CbwPolicy.BREAK_SNAPSHOT : CbwPolicy.BREAK_GUEST_WRITE);
+        cbwTimeout.setText(r.cbwTimeout() == null ? "" : Long.toString(r.cbwTimeout()));
     }
 
     private static String checkWorkers(String t) {
@@ -105,11 +115,7 @@ public final class BackupDialogViewModel implements DialogService.FormModel<Back
         } catch (NumberFormatException e) {
             return "max-workers must be a whole number, not '" + t + "'";
         }
-        return engineError(() -> new Perf(w, 0, 0));
-    }
-
-    private interface Check {
-        Object run();
+        return messageOf(() -> new Perf(w, 0, 0));
     }
 
     private interface SizeCheck {
@@ -126,7 +132,7 @@ public final class BackupDialogViewModel implements DialogService.FormModel<Back
         } catch (IllegalArgumentException e) {
             return field + ": " + e.getMessage();
         }
-        return engineError(() -> engine.run(v));
+        return messageOf(() -> engine.run(v));
     }
 
     private static String checkTimeout(String t) {
@@ -142,28 +148,20 @@ public final class BackupDialogViewModel implements DialogService.FormModel<Back
         }
     }
 
-    private static String engineError(Check c) {
-        try {
-            c.run();
-            return null;
-        } catch (IllegalArgumentException e) {
-            return e.getMessage();
-        }
-    }
-
     /// What is wrong with the combination of valid fields ("" when nothing).
-    private String wholeFormError() {
+    @Override
+    protected String wholeFormError() {
         if (target.get() == null) {
             return "there is no backup storage: add a storage with content 'backup' first";
         }
         if (fleecing.get() && fleecingStorage.get() == null) {
             return "choose a fleecing storage (an image storage), or turn fleecing off";
         }
-        String e = engineError(this::build);
-        return e == null ? "" : e;
+        return super.wholeFormError();
     }
 
-    private BackupRequest build() {
+    @Override
+    protected BackupRequest build() {
         return new BackupRequest(vmid, target.get().id(), mode.get() == Mode.INCREMENTAL,
                 fleecing.get() ? new FleecingOption(true, fleecingStorage.get().id()) : FleecingOption.OFF,
                 new Perf(intOr(maxWorkers, Perf.DEFAULT_MAX_WORKERS), sizeOr(maxChunk), sizeOr(minClusterSize)),
@@ -194,19 +192,6 @@ public final class BackupDialogViewModel implements DialogService.FormModel<Back
     @Override
     public String okLabel() {
         return "Start backup";
-    }
-
-    @Override
-    public ReadOnlyBooleanProperty validProperty() {
-        return valid.getReadOnlyProperty();
-    }
-
-    @Override
-    public BackupRequest result() {
-        if (!valid.get()) {
-            throw new IllegalStateException("the backup dialog is not valid: " + formError.get());
-        }
-        return build();
     }
 
     /// The effective defaults of the options that depend on fleecing, for the hints.
@@ -297,10 +282,5 @@ public final class BackupDialogViewModel implements DialogService.FormModel<Back
 
     public ValidatedField cbwTimeout() {
         return cbwTimeout;
-    }
-
-    /// A problem with the combination of values ("" when none).
-    public ReadOnlyStringProperty formErrorProperty() {
-        return formError.getReadOnlyProperty();
     }
 }

@@ -112,7 +112,16 @@ public final class LiveBackup {
     public synchronized void finish(BackupOutcome o) {
         if (outcome == null) {
             outcome = o;
+            notifyAll();
         }
+    }
+
+    /// Waits for the end (not on the UI thread) and returns the outcome.
+    public synchronized BackupOutcome await() throws InterruptedException {
+        while (outcome == null) {
+            wait();
+        }
+        return outcome;
     }
 
     /// Everything since the previous call (UI thread, once a frame).

@@ -19,8 +19,22 @@ public final class StorageChoices {
     private StorageChoices() {
     }
 
+    /// The storages a backup may use.
+    ///
+    /// @param targets storages holding backups
+    /// @param images  storages holding images (for fleecing)
+    public record Offer(List<StorageChoice> targets, List<StorageChoice> images) {
+    }
+
     /// The dialog's model for a backup of `guest`, filled with the datacenter's storages.
     public static BackupDialogViewModel dialogFor(Datacenter dc, GuestConfig guest) throws IOException {
+        Offer offer = read(dc);
+        Set<String> diskStorages = guest.disks().stream().map(d -> d.volume().storage()).collect(Collectors.toSet());
+        return new BackupDialogViewModel(guest.vmid(), guest.name(), offer.targets(), offer.images(), diskStorages);
+    }
+
+    /// Every storage, with capabilities and free space, as targets and fleecing storages.
+    public static Offer read(Datacenter dc) throws IOException {
         List<StorageChoice> targets = new ArrayList<>();
         List<StorageChoice> images = new ArrayList<>();
         for (StorageConfig c : dc.storages().list().items()) {
@@ -42,7 +56,6 @@ public final class StorageChoices {
                 images.add(choice);
             }
         }
-        Set<String> diskStorages = guest.disks().stream().map(d -> d.volume().storage()).collect(Collectors.toSet());
-        return new BackupDialogViewModel(guest.vmid(), guest.name(), targets, images, diskStorages);
+        return new Offer(targets, images);
     }
 }

@@ -54,6 +54,14 @@ public final class Ui {
         return node;
     }
 
+    /// A button with an id (for tests) that runs `action`.
+    public static javafx.scene.control.Button button(String text, String id, Runnable action) {
+        javafx.scene.control.Button b = new javafx.scene.control.Button(text);
+        b.setId(id);
+        b.setOnAction(e -> action.run());
+        return b;
+    }
+
     /// A region that takes the spare width in an HBox.
     public static Region grow() {
         Region r = new Region();

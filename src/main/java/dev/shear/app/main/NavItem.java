@@ -2,7 +2,7 @@ package dev.shear.app.main;
 
 import dev.shear.app.backup.LiveBackup;
 
-/// A place in the navigation tree: Datacenter → Storages, Guests, Backups, Tasks (with the live
+/// A place in the navigation tree: Datacenter → Storages, Guests, Backups, Backup jobs, Tasks (with the live
 /// backups started here). Values: two items for the same place are equal.
 public sealed interface NavItem {
     record Datacenter() implements NavItem {
@@ -21,6 +21,10 @@ public sealed interface NavItem {
     }
 
     record Backups() implements NavItem {
+    }
+
+    /// Scheduled backup jobs.
+    record Jobs() implements NavItem {
     }
 
     record Tasks() implements NavItem {

@@ -10,7 +10,7 @@ import javafx.scene.control.TreeCell;
 import javafx.scene.control.TreeItem;
 import javafx.scene.control.TreeView;
 
-/// The navigation tree: Datacenter → Storages (each storage), Guests (each guest), Backups, Tasks
+/// The navigation tree: Datacenter → Storages (each storage), Guests (each guest), Backups, Backup jobs, Tasks
 /// (each backup started here, live). Its selection and the model's selected place follow each
 /// other; arrow keys move through it (TreeView's own keyboard handling).
 public final class NavigationTree {
@@ -20,6 +20,7 @@ public final class NavigationTree {
     private final TreeItem<NavItem> storages = new TreeItem<>(new NavItem.Storages());
     private final TreeItem<NavItem> guests = new TreeItem<>(new NavItem.Guests());
     private final TreeItem<NavItem> backups = new TreeItem<>(new NavItem.Backups());
+    private final TreeItem<NavItem> jobs = new TreeItem<>(new NavItem.Jobs());
     private final TreeItem<NavItem> tasks = new TreeItem<>(new NavItem.Tasks());
     private boolean syncing;
     /// The labels last shown under each parent (a guest may be renamed without its id changing).
@@ -29,7 +30,7 @@ public final class NavigationTree {
         this.vm = vm;
         tree.setId("nav-tree");
         tree.getStyleClass().add("nav-tree");
-        root.getChildren().addAll(List.of(storages, guests, backups, tasks));
+        root.getChildren().addAll(List.of(storages, guests, backups, jobs, tasks));
         for (TreeItem<NavItem> i : List.of(root, storages, guests, tasks)) {
             i.setExpanded(true);
         }
@@ -112,6 +113,7 @@ public final class NavigationTree {
             case NavItem.Guest g -> vm.guests().stream().filter(x -> x.vmid() == g.vmid()).findFirst()
                     .map(GuestSummary::title).orElse(Integer.toString(g.vmid()));
             case NavItem.Backups b -> "Backups";
+            case NavItem.Jobs j -> "Backup jobs";
             case NavItem.Tasks t -> "Tasks";
             case NavItem.Live l -> "Backup " + l.backup().vmid() + " · " + dev.shear.app.common.Formats.time(l.backup().started())
                     .substring(11, 16);
@@ -126,6 +128,7 @@ public final class NavigationTree {
             case NavItem.Guests g -> Icons.Kind.GUEST;
             case NavItem.Guest g -> Icons.Kind.GUEST;
             case NavItem.Backups b -> Icons.Kind.BACKUP;
+            case NavItem.Jobs j -> Icons.Kind.TASKS;
             case NavItem.Tasks t -> Icons.Kind.TASKS;
             case NavItem.Live l -> Icons.Kind.LIVE;
         };

@@ -5,6 +5,8 @@ import dev.shear.app.common.View;
 import dev.shear.app.guest.GuestView;
 import dev.shear.app.guest.GuestViewModel;
 import dev.shear.app.job.LiveJobView;
+import dev.shear.app.jobs.JobsView;
+import dev.shear.app.jobs.JobsViewModel;
 import dev.shear.app.storage.StorageView;
 import dev.shear.app.storage.StorageViewModel;
 import dev.shear.app.archive.BackupsView;
@@ -26,6 +28,7 @@ final class ViewFactory {
             case NavItem.Storage s -> new StorageView(new StorageViewModel(ctx, s.id()));
             case NavItem.Guest g -> new GuestView(new GuestViewModel(ctx, g.vmid()));
             case NavItem.Backups b -> new BackupsView(new BackupsViewModel(ctx));
+            case NavItem.Jobs j -> new JobsView(new JobsViewModel(ctx, java.time.Clock.systemDefaultZone()));
             case NavItem.Tasks t -> new TasksView(new TasksViewModel(ctx));
             case NavItem.Live l -> new LiveJobView(ctx.liveModel(l.backup()));
         };

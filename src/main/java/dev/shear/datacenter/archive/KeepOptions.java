@@ -43,6 +43,31 @@ public record KeepOptions(int last, int hourly, int daily, int weekly, int month
         return this;
     }
 
+    /// Parses Proxmox VE's `prune-backups` property string (`keep-last=3,keep-daily=7`), the form
+    /// [#toString()] writes; rules left out are off.
+    ///
+    /// @throws IllegalArgumentException naming the item at fault
+    public static KeepOptions parse(String text) {
+        int[] counts = new int[Retention.Rule.values().length];
+        for (String item : (text == null ? "" : text.strip()).split(",")) {
+            String s = item.strip();
+            if (s.isEmpty()) {
+                continue;
+            }
+            String[] kv = s.split("=", 2);
+            Retention.Rule rule = java.util.Arrays.stream(Retention.Rule.values())
+                    .filter(r -> r.option().equals(kv[0].strip())).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("'" + s + "' is not a retention rule (use keep-last,"
+                            + " keep-hourly, keep-daily, keep-weekly, keep-monthly or keep-yearly, e.g. keep-last=3)"));
+            if (kv.length != 2 || !kv[1].strip().matches("[0-9]{1,6}")) {
+                throw new IllegalArgumentException("'" + s + "': " + rule.option() + " needs a count, e.g. "
+                        + rule.option() + "=3");
+            }
+            counts[rule.ordinal()] = Integer.parseInt(kv[1].strip());
+        }
+        return new KeepOptions(counts[0], counts[1], counts[2], counts[3], counts[4], counts[5]);
+    }
+
     /// `keep-last=3,keep-daily=7`: the rules that are on, as Proxmox VE writes them.
     @Override
     public String toString() {

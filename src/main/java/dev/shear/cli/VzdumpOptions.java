@@ -1,0 +1,60 @@
+package dev.shear.cli;
+
+import dev.shear.copy.OnCbwError;
+import dev.shear.datacenter.vzdump.BackupRequest;
+import dev.shear.datacenter.vzdump.FleecingOption;
+import dev.shear.datacenter.vzdump.PerformanceOption;
+import picocli.CommandLine.Option;
+
+/// vzdump's backup options, in its words, for `shear backup` and `shear job create|set`. An
+/// option not given keeps the value of the request it is applied to.
+final class VzdumpOptions {
+    @Option(names = "--mode", paramLabel = "MODE",
+            description = "full (default) or incremental (only clusters changed since the last backup on the storage)")
+    String mode;
+
+    @Option(names = "--fleecing", paramLabel = "[enabled=]1,storage=ID",
+            description = "copy old data to fleecing images on a fast image storage, so guest writes never wait "
+                    + "for the backup target (default: enabled=0)")
+    String fleecing;
+
+    @Option(names = "--performance", paramLabel = "max-workers=N,max-chunk=SIZE,min-cluster-size=SIZE",
+            description = "parallel copy tasks (default 16), largest task (default 0 = unlimited), minimum cluster "
+                    + "size (0 or a power of two, default 0)")
+    String performance;
+
+    @Option(names = "--bwlimit", paramLabel = "KiB/s",
+            description = "limit background copying, in KiB/s (default 0 = unlimited)")
+    Long bwlimitKib;
+
+    @Option(names = "--discard-source", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
+            description = "free fleecing space as the backup advances (default: on with fleecing)")
+    Boolean discardSource;
+
+    @Option(names = "--on-cbw-error", paramLabel = "POLICY",
+            description = "break-guest-write or break-snapshot (default: break-snapshot with fleecing, "
+                    + "else break-guest-write)")
+    String onCbwError;
+
+    @Option(names = "--cbw-timeout", paramLabel = "S",
+            description = "seconds a copy-before-write may take (default: 45 with fleecing, else 0 = no limit)")
+    Long cbwTimeout;
+
+    /// `base` with the options given here.
+    ///
+    /// @throws IllegalArgumentException for a value vzdump would refuse
+    BackupRequest apply(BackupRequest base) {
+        boolean incremental = mode == null ? base.incremental() : switch (mode) {
+            case "full" -> false;
+            case "incremental" -> true;
+            default -> throw new IllegalArgumentException("--mode must be full or incremental, not '" + mode + "'");
+        };
+        return new BackupRequest(base.vmid(), base.storage(), incremental,
+                fleecing == null ? base.fleecing() : FleecingOption.parse(fleecing),
+                performance == null ? base.perf() : PerformanceOption.parse(performance),
+                bwlimitKib == null ? base.bwlimit() : Math.multiplyExact(bwlimitKib, 1024L),
+                discardSource == null ? base.discardSource() : discardSource,
+                onCbwError == null ? base.onCbwError() : OnCbwError.parse(onCbwError),
+                cbwTimeout == null ? base.cbwTimeout() : cbwTimeout);
+    }
+}
