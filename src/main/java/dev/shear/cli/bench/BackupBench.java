@@ -37,9 +37,9 @@ import picocli.CommandLine.Spec;
 /// `shear bench backup`: backup throughput against `cp` and `qemu-img convert`, and the guest's
 /// write latency with no backup, with a backup to a slow target without fleecing, and with fleecing.
 @Command(name = "backup", mixinStandardHelpOptions = true,
-        description = {"Backup throughput of an image (4 workers, qcow2 target) against cp and qemu-img convert,",
-                "and guest write latency (in-process load generator) with no backup, a backup to a slow",
-                "target without fleecing, and with fleecing. Medians of interleaved repetitions."})
+        description = "Backup throughput of an image (4 workers, qcow2 target) against cp and qemu-img convert, "
+                + "and guest write latency (in-process load generator) with no backup, a backup to a slow "
+                + "target without fleecing, and with fleecing. Medians of interleaved repetitions.")
 public final class BackupBench implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -53,7 +53,7 @@ public final class BackupBench implements Callable<Integer> {
     @Option(names = "--guest-seconds", defaultValue = "30", description = "guest load duration (default: ${DEFAULT-VALUE})")
     int guestSeconds;
 
-    @Option(names = "--iops", defaultValue = "2500", description = "guest requests/s, 80 % writes (default: ${DEFAULT-VALUE})")
+    @Option(names = "--iops", defaultValue = "2500", description = "guest requests/s, 80 %% writes (default: ${DEFAULT-VALUE})")
     int iops;
 
     @Option(names = "--target-rate", defaultValue = "20M", description = "slow target bytes/s (default: ${DEFAULT-VALUE})")
