@@ -127,7 +127,7 @@ for option in "${java_options[@]}"; do java_option_args+=(--java-options "$optio
   --input "$work/input" --main-jar shear.jar --main-class "$main_class" \
   "${java_option_args[@]}" \
   --icon "$project/assets/icons/shear-256.png" \
-  --app-content "$work/content/icons,$project/installer/desktop-integration.sh"
+  --app-content "$work/content/icons,$project/installer/desktop-integration.sh,$project/installer/shear-scheduler.service"
 "$out/$app_name/bin/$app_name" --version >/dev/null || fail "the app image's launcher does not start: $out/$app_name/bin/$app_name --version"
 
 if $app_image_only; then

@@ -7,7 +7,9 @@
 #
 # install: /usr/bin/shear -> /opt/shear/bin/shear (the CLI on the PATH), the menu entry
 #   /usr/share/applications/shear.desktop (jpackage made it from installer/resources/shear.desktop)
-#   and the icon in every size in the hicolor theme (the entry says `Icon=shear`).
+#   and the icon in every size in the hicolor theme (the entry says `Icon=shear`), and the systemd
+#   user unit shear-scheduler.service that runs scheduled backup jobs (`systemctl --user enable
+#   --now shear-scheduler`; not enabled by the package).
 # remove: takes each of those away again while it is still the one install put there.
 # ROOT (default: none) is prepended to every path read or written, to try this on a package
 #   unpacked with `dpkg-deb -x` (installer/smoke-test.sh); the link still points to /opt/shear.
@@ -27,6 +29,7 @@ lib=$root$app_dir/lib
 command_link=$root/usr/bin/shear
 menu_entry=$root/usr/share/applications/shear.desktop
 icon_theme=$root/usr/share/icons/hicolor
+scheduler_unit=$root/usr/lib/systemd/user/shear-scheduler.service
 sizes="16 24 32 48 64 128 256 512"
 
 # Calls "$1 SOURCE DESTINATION" for each file this script places.
@@ -36,6 +39,7 @@ for_each_file() {
     "$1" "$lib/icons/shear-$size.png" "$icon_theme/${size}x${size}/apps/shear.png"
   done
   "$1" "$lib/icons/shear.svg" "$icon_theme/scalable/apps/shear.svg"
+  "$1" "$lib/shear-scheduler.service" "$scheduler_unit"
 }
 
 place() { install -D -m 644 "$1" "$2"; }

@@ -31,7 +31,7 @@ version="$(dpkg-deb -f "$deb" Version)"
 [ "$(dpkg-deb -f "$deb" Package)" = shear ] || fail "the package is not called shear"
 dpkg-deb -f "$deb" Depends | grep -qw 'libgtk-3-0' || fail "the package does not depend on libgtk-3-0"
 for f in bin/shear lib/app/shear.jar lib/app/shear.cfg lib/shear-shear.desktop \
-         lib/desktop-integration.sh lib/icons/shear.svg lib/icons/shear-16.png lib/icons/shear-512.png \
+         lib/desktop-integration.sh lib/shear-scheduler.service lib/icons/shear.svg lib/icons/shear-16.png lib/icons/shear-512.png \
          lib/runtime/bin/java lib/runtime/lib/libglassgtk3.so; do
   [ -e "$app/$f" ] || fail "the package has no /opt/shear/$f"
 done
@@ -57,10 +57,17 @@ grep -q '^Icon=shear$' "$root/usr/share/applications/shear.desktop" || fail "men
 for size in 16 24 32 48 64 128 256 512; do
   [ -f "$root/usr/share/icons/hicolor/${size}x${size}/apps/shear.png" ] || fail "no hicolor icon ${size}x${size}"
 done
+unit="$root/usr/lib/systemd/user/shear-scheduler.service"
+grep -q '^ExecStart=/opt/shear/bin/shear scheduler$' "$unit" || fail "no systemd user unit $unit running 'shear scheduler'"
+if command -v systemd-analyze >/dev/null 2>&1; then
+  # ExecStart names /opt/shear, which is only under $root here: check the unit with the unpacked launcher
+  sed "s|/opt/shear/bin/shear|$shear|" "$unit" > "$scratch/shear-scheduler.service"
+  systemd-analyze verify "$scratch/shear-scheduler.service" || fail "systemd-analyze verify refuses shear-scheduler.service"
+fi
 sh "$app/lib/desktop-integration.sh" remove "$root" || fail "desktop-integration.sh remove failed"
 left="$(find "$root/usr" -name 'shear*')"
 [ -z "$left" ] || fail "desktop-integration.sh remove left: $left"
-ok "desktop integration: /usr/bin/shear, menu entry and icons placed and removed again"
+ok "desktop integration: /usr/bin/shear, menu entry, icons and the scheduler's systemd user unit placed and removed again"
 
 # --- the CLI -----------------------------------------------------------------------------------
 out="$("$shear" --version 2>&1)" || fail "shear --version exited with $?: $out"
