@@ -165,4 +165,23 @@ class BlockCopyTest {
         assertThatThrownBy(() -> BlockCopy.validate(src, backed, CopyOptions.defaults(), new ArrayList<>()))
                 .hasMessageContaining("which has a backing file");
     }
+
+    @Test
+    void aFinerGranularityIsUsedOnlyWhenAskedForAndNeverBelowTheTargetsCluster() {
+        MemoryNode src = new MemoryNode("s", 1 << 20, K64);
+        List<String> warnings = new ArrayList<>();
+        assertThat(BlockCopy.validate(src, new MemoryNode("t4", 1 << 20, 4096), CopyOptions.defaults(), warnings))
+                .as("QEMU's 64 KiB floor by default").isEqualTo(K64);
+        assertThat(BlockCopy.validate(src, new MemoryNode("t4", 1 << 20, 4096),
+                CopyOptions.defaults().withFinestCluster(4096), warnings)).isEqualTo(4096);
+        assertThat(BlockCopy.validate(src, new MemoryNode("t16", 1 << 20, 16384),
+                CopyOptions.defaults().withFinestCluster(4096), warnings)).isEqualTo(16384);
+        assertThat(BlockCopy.validate(src, new MemoryNode("t4", 1 << 20, 4096),
+                CopyOptions.defaults().withFinestCluster(4096).withMinClusterSize(32768), warnings)).isEqualTo(32768);
+        assertThat(warnings).isEmpty();
+        for (int bad : new int[] {0, 256, 3000, 131072}) {
+            assertThatThrownBy(() -> CopyOptions.defaults().withFinestCluster(bad))
+                    .hasMessageContaining("power of two from 512 bytes to 64 KiB");
+        }
+    }
 }
