@@ -313,28 +313,29 @@ public final class BlockCopy {
     public List<long[]> pendingRanges(long start, long end) {
         lock.lock();
         try {
-            ClusterBitmap pending = new ClusterBitmap(length, clusterSize);
+            List<long[]> parts = new ArrayList<>();     // no disk-sized scratch bitmap: this runs on every guest write
             long d = copyBitmap.nextSet(start);
             while (d >= 0 && d < end) {
                 long stop = copyBitmap.nextClear(d);
                 stop = stop < 0 || stop > end ? end : stop;
-                pending.set(d, stop - d);
+                parts.add(new long[] {d, stop});
                 d = stop >= end ? -1 : copyBitmap.nextSet(stop);
             }
             for (Task t : inFlight) {
                 long a = Math.max(start, t.offset());
                 long b = Math.min(end, t.end());
                 if (a < b) {
-                    pending.set(a, b - a);
+                    parts.add(new long[] {a, b});
                 }
             }
+            parts.sort(java.util.Comparator.comparingLong(r -> r[0]));
             List<long[]> out = new ArrayList<>();
-            long p = pending.nextSet(start);
-            while (p >= 0 && p < end) {
-                long q = pending.nextClear(p);
-                q = q < 0 || q > end ? end : q;
-                out.add(new long[] {p, q});
-                p = q >= end ? -1 : pending.nextSet(q);
+            for (long[] r : parts) {
+                if (!out.isEmpty() && r[0] <= out.getLast()[1]) {
+                    out.getLast()[1] = Math.max(out.getLast()[1], r[1]);
+                } else {
+                    out.add(r);
+                }
             }
             return out;
         } finally {

@@ -184,4 +184,22 @@ class BlockCopyTest {
                     .hasMessageContaining("power of two from 512 bytes to 64 KiB");
         }
     }
+
+    @Test
+    void pendingRangesAreTheMergedDirtyRunsOfTheAskedRange() throws Exception {
+        long c = K64;
+        MemoryNode src = new MemoryNode("s", 8 * c, K64);
+        MemoryNode dst = new MemoryNode("t", 8 * c, K64);
+        dev.shear.bitmap.ClusterBitmap initial = new dev.shear.bitmap.ClusterBitmap(8 * c, K64);
+        initial.set(0, 2 * c);
+        initial.set(3 * c, c);
+        initial.set(7 * c, c);
+        BlockCopy bc = BlockCopy.create(src, dst, CopyOptions.defaults(), initial);
+        assertThat(bc.pendingRanges(0, 8 * c)).containsExactly(new long[] {0, 2 * c}, new long[] {3 * c, 4 * c},
+                new long[] {7 * c, 8 * c});
+        assertThat(bc.pendingRanges(c, 4 * c)).containsExactly(new long[] {c, 2 * c}, new long[] {3 * c, 4 * c});
+        assertThat(bc.pendingRanges(4 * c, 7 * c)).isEmpty();
+        bc.copy(0, 2 * c);
+        assertThat(bc.pendingRanges(0, 8 * c)).containsExactly(new long[] {3 * c, 4 * c}, new long[] {7 * c, 8 * c});
+    }
 }

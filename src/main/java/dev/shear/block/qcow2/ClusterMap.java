@@ -157,7 +157,7 @@ final class ClusterMap {
             int next = 0;
             int lo = Integer.MAX_VALUE;
             int hi = -1;
-            long[] newL1 = l1.clone();
+            long[] newL1 = newTables == 0 ? l1 : l1.clone();     // only read where no table is new
             for (List<L2Update> group : groups) {
                 int i = (int) (group.getFirst().guestCluster() >>> l2Bits());
                 if (l2Offset(i) == 0) {
