@@ -59,6 +59,7 @@ class JobsUiTest extends AppUiTest {
         assertThat(saved.guests().vmids()).containsExactly(100);
         assertThat(saved.performance()).endsWith("min-cluster-size=1M");
 
+        waitUntil("the job's row drawn", 10, () -> lookup("nightly").tryQuery().isPresent());
         clickOn("nightly");
         clickOn("#jobs-run");
         waitUntil("the run's result", 60, () -> jobs.state("nightly").ok() != null);
