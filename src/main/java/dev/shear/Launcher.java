@@ -3,7 +3,6 @@ package dev.shear;
 import dev.shear.app.ShearApp;
 import dev.shear.app.bench.ClusterMapBench;
 import dev.shear.cli.ShearCommand;
-import javafx.application.Application;
 
 /// Entry point of the `shear` command. With arguments it runs the CLI; without, the desktop app;
 /// `shear bench-ui` runs the cluster-map frame-time benchmark. Not a JavaFX `Application`, so a
@@ -18,7 +17,7 @@ public final class Launcher {
             System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %3$s: %5$s%6$s%n");
         }
         if (args.length == 0) {
-            Application.launch(ShearApp.class, args);
+            ShearApp.launchApp(args);
             return;
         }
         if (args[0].equals("bench-ui")) {

@@ -37,6 +37,12 @@ public final class ShearApp extends Application {
         this.config = config;
     }
 
+    /// Starts the desktop app and returns when its last window closes (the launcher's no-argument
+    /// case; keeps JavaFX out of every package but this one).
+    public static void launchApp(String[] args) {
+        Application.launch(ShearApp.class, args);
+    }
+
     @Override
     public void start(Stage stage) {
         FxDialogService dialogs = new FxDialogService(stage);

@@ -7,6 +7,7 @@ import dev.shear.block.DrainableNode;
 import dev.shear.copy.BlockCopy;
 import dev.shear.copy.CbwFilter;
 import dev.shear.copy.CopyOptions;
+import dev.shear.copy.CopyPlan;
 import dev.shear.copy.SnapshotAccessNode;
 import dev.shear.util.Sizes;
 import java.io.IOException;
@@ -114,14 +115,14 @@ public final class GuestBackup {
             int cbwCluster = 0;
             long jobMin = options.perf().minClusterSize();
             if (fleecing) {
-                cbwCluster = BlockCopy.validate(live, d.fleece(), fleecingCopy(live), warnings);
+                cbwCluster = CopyPlan.validate(live, d.fleece(), fleecingCopy(live), warnings);
                 if (cbwCluster > Math.max(jobMin, BlockCopy.DEFAULT_CLUSTER_SIZE)) {
                     warnings.add("disk " + d.name() + ": job cluster size raised to " + Sizes.format(cbwCluster)
                             + " to match the fleecing image, so discard-source can free it");
                 }
                 jobMin = Math.max(jobMin, cbwCluster);
             }
-            int jobCluster = BlockCopy.validate(live, d.target(), jobCopyOptions(options, d, jobMin, fleecing), warnings);
+            int jobCluster = CopyPlan.validate(live, d.target(), jobCopyOptions(options, d, jobMin, fleecing), warnings);
             if (!fleecing) {
                 cbwCluster = jobCluster;
             }

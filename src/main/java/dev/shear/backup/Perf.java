@@ -1,6 +1,6 @@
 package dev.shear.backup;
 
-import dev.shear.copy.BlockCopy;
+import dev.shear.copy.CopyPlan;
 
 /// Performance options of a backup (QEMU's `x-perf`, vzdump's `--performance`).
 ///
@@ -25,6 +25,6 @@ public record Perf(int maxWorkers, long maxChunk, long minClusterSize) {
         if (maxChunk < 0) {
             throw new IllegalArgumentException("max-chunk must not be negative: " + maxChunk);
         }
-        BlockCopy.checkMinClusterSize(minClusterSize);
+        CopyPlan.checkMinClusterSize(minClusterSize);
     }
 }

@@ -3,7 +3,6 @@ package dev.shear.copy;
 import dev.shear.bitmap.ClusterBitmap;
 import dev.shear.block.BlockNode;
 import dev.shear.block.BlockStatus;
-import dev.shear.util.Sizes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -36,8 +35,6 @@ public final class BlockCopy {
     public static final int DEFAULT_CLUSTER_SIZE = 64 * 1024;
     /// The largest single read/write (QEMU's `BLOCK_COPY_MAX_BUFFER`).
     public static final int MAX_BUFFER = 1 << 20;
-    /// The largest accepted `min-cluster-size`.
-    public static final long MAX_MIN_CLUSTER_SIZE = 1L << 30;
 
     private final BlockNode source;
     private final BlockNode target;
@@ -102,7 +99,7 @@ public final class BlockCopy {
     ///         user can act on
     public static BlockCopy create(BlockNode source, BlockNode target, CopyOptions options, ClusterBitmap initial) {
         List<String> warnings = new ArrayList<>();
-        int cs = validate(source, target, options, warnings);
+        int cs = CopyPlan.validate(source, target, options, warnings);
         long chunk = Math.max(cs, MAX_BUFFER);
         if (options.maxChunk() != 0) {
             chunk = Math.min(chunk, options.maxChunk() / cs * cs);
@@ -110,59 +107,6 @@ public final class BlockCopy {
         return new BlockCopy(source, target, cs, chunk, options, initial, warnings);
     }
 
-    /// Checks that `source` can be copied to `target` with `options` and returns the cluster size
-    /// it would use; adds warnings to `warnings`. Changes nothing.
-    ///
-    /// @throws IllegalArgumentException with a message a user can act on
-    public static int validate(BlockNode source, BlockNode target, CopyOptions options, List<String> warnings) {
-        if (source.size() != target.size()) {
-            throw new IllegalArgumentException("source and target sizes differ: " + source.describe() + " is "
-                    + source.size() + " bytes, " + target.describe() + " is " + target.size() + " bytes");
-        }
-        int cs = clusterSize(target, options.minClusterSize(), options.finestCluster(), warnings);
-        long maxChunk = options.maxChunk();
-        if (maxChunk < 0) {
-            throw new IllegalArgumentException("max-chunk must not be negative: " + maxChunk);
-        }
-        if (maxChunk != 0 && maxChunk < cs) {
-            throw new IllegalArgumentException("max-chunk (" + Sizes.compact(maxChunk)
-                    + ") must be 0 (unlimited) or at least the job cluster size (" + Sizes.compact(cs) + ")");
-        }
-        if (options.speed() < 0) {
-            throw new IllegalArgumentException("speed must not be negative: " + options.speed());
-        }
-        return cs;
-    }
-
-    /// The copy granularity for `target`: `max(finest, target cluster size, min-cluster-size)`,
-    /// `finest` being 64 KiB unless a finer copy is asked for ([CopyOptions#finestCluster]).
-    /// Adds a warning when the target has no cluster size; refuses when it also has a backing file
-    /// (copying at a guessed granularity could leave backing data showing through).
-    public static int clusterSize(BlockNode target, long minClusterSize, int finest, List<String> warnings) {
-        checkMinClusterSize(minClusterSize);
-        int tcs = target.clusterSize();
-        if (tcs == 0) {
-            if (target.hasBacking()) {
-                throw new IllegalArgumentException("cannot determine the cluster size of " + target.describe()
-                        + ", which has a backing file; copying could leave backing data showing through");
-            }
-            warnings.add("could not determine the cluster size of " + target.describe() + "; using "
-                    + Sizes.format(Math.max(finest, minClusterSize)));
-        }
-        return (int) Math.max(Math.max(finest, tcs), minClusterSize);
-    }
-
-    /// Throws [IllegalArgumentException] unless `minClusterSize` is 0 or a power of two ≤ 1 GiB.
-    public static void checkMinClusterSize(long minClusterSize) {
-        if (minClusterSize < 0 || (minClusterSize != 0 && !Sizes.isPowerOfTwo(minClusterSize))) {
-            throw new IllegalArgumentException("min-cluster-size must be 0 or a power of two (e.g. 64K, 1M, 4M), not "
-                    + Sizes.compact(minClusterSize));
-        }
-        if (minClusterSize > MAX_MIN_CLUSTER_SIZE) {
-            throw new IllegalArgumentException("min-cluster-size " + Sizes.compact(minClusterSize)
-                    + " is too large (at most " + Sizes.compact(MAX_MIN_CLUSTER_SIZE) + ")");
-        }
-    }
 
     /// `sync=top`: clears the copy bits of clusters the source's top layer does not hold. Call it
     /// once the point in time is fixed (the source then shows it).

@@ -159,10 +159,10 @@ class BlockCopyTest {
         MemoryNode src = new MemoryNode("s", 1 << 20, K64);
         List<String> warnings = new ArrayList<>();
         BlockNode plain = new ForwardingTestNode(noCluster, 0, false);
-        assertThat(BlockCopy.validate(src, plain, CopyOptions.defaults(), warnings)).isEqualTo(K64);
+        assertThat(CopyPlan.validate(src, plain, CopyOptions.defaults(), warnings)).isEqualTo(K64);
         assertThat(warnings).singleElement().asString().contains("could not determine the cluster size");
         BlockNode backed = new ForwardingTestNode(noCluster, 0, true);
-        assertThatThrownBy(() -> BlockCopy.validate(src, backed, CopyOptions.defaults(), new ArrayList<>()))
+        assertThatThrownBy(() -> CopyPlan.validate(src, backed, CopyOptions.defaults(), new ArrayList<>()))
                 .hasMessageContaining("which has a backing file");
     }
 
@@ -170,13 +170,13 @@ class BlockCopyTest {
     void aFinerGranularityIsUsedOnlyWhenAskedForAndNeverBelowTheTargetsCluster() {
         MemoryNode src = new MemoryNode("s", 1 << 20, K64);
         List<String> warnings = new ArrayList<>();
-        assertThat(BlockCopy.validate(src, new MemoryNode("t4", 1 << 20, 4096), CopyOptions.defaults(), warnings))
+        assertThat(CopyPlan.validate(src, new MemoryNode("t4", 1 << 20, 4096), CopyOptions.defaults(), warnings))
                 .as("QEMU's 64 KiB floor by default").isEqualTo(K64);
-        assertThat(BlockCopy.validate(src, new MemoryNode("t4", 1 << 20, 4096),
+        assertThat(CopyPlan.validate(src, new MemoryNode("t4", 1 << 20, 4096),
                 CopyOptions.defaults().withFinestCluster(4096), warnings)).isEqualTo(4096);
-        assertThat(BlockCopy.validate(src, new MemoryNode("t16", 1 << 20, 16384),
+        assertThat(CopyPlan.validate(src, new MemoryNode("t16", 1 << 20, 16384),
                 CopyOptions.defaults().withFinestCluster(4096), warnings)).isEqualTo(16384);
-        assertThat(BlockCopy.validate(src, new MemoryNode("t4", 1 << 20, 4096),
+        assertThat(CopyPlan.validate(src, new MemoryNode("t4", 1 << 20, 4096),
                 CopyOptions.defaults().withFinestCluster(4096).withMinClusterSize(32768), warnings)).isEqualTo(32768);
         assertThat(warnings).isEmpty();
         for (int bad : new int[] {0, 256, 3000, 131072}) {
