@@ -9,6 +9,7 @@ import dev.shear.app.storage.FleecingImageRow;
 import dev.shear.datacenter.VolumeKind;
 import dev.shear.datacenter.archive.ArchiveSummary;
 import java.nio.file.Path;
+import java.util.Locale;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.TableView;
 import dev.shear.app.main.NavItem;
@@ -50,7 +51,8 @@ class LiveFleecingBackupUiTest extends AppUiTest {
         waitUntil("the final cluster map", 20, () -> map.getFrame() != null && map.getFrame().copied() == map.getFrame().clusters());
         MapFrame f = map.getFrame();
         assertThat(f.total(ClusterState.TO_COPY) + f.total(ClusterState.IN_FLIGHT) + f.total(ClusterState.HELD)).isZero();
-        assertThat(text("#map-summary")).startsWith(f.clusters() + " of " + f.clusters() + " clusters").endsWith("(100 %)");
+        assertThat(text("#map-summary"))
+                .startsWith(String.format(Locale.ROOT, "%,d of %,d clusters", f.clusters(), f.clusters())).endsWith("(100 %)");
 
         context().loads().stop(101);
         open("#nav-storage-fast", new NavItem.Storage("fast"));
