@@ -9,15 +9,17 @@ import java.util.List;
 /// The write path of a [Qcow2Node].
 ///
 /// Writes that only touch clusters already allocated go straight to their host clusters
-/// ([#tryWriteInPlace], under the node's read lock). Other writes ([#write], under the write lock):
-/// 1. allocate one host cluster per guest cluster that has none, all in one [Refcounts#allocate]
-///    (contiguous when the free space is), which writes their refcounts first;
-/// 2. write the data: clusters only partly covered get the rest of their old contents (the backing
-///    file's data or zeroes) so a whole cluster is written (copy-on-write); host-adjacent pieces go
-///    out in one write;
-/// 3. write the new L2 entries through [ClusterMap#apply] (L1 entries last).
+/// ([#tryWriteInPlace], under the node's read lock). Other writes go in three steps:
+/// 1. [#prepare] (under the write lock): allocate one host cluster per guest cluster that has none,
+///    all in one [Refcounts#allocate] (contiguous when the free space is), which writes their
+///    refcounts first;
+/// 2. [#writeData] (the node may drop its lock, having fenced off the guest clusters): clusters only
+///    partly covered get the rest of their old contents (the backing file's data or zeroes) so a
+///    whole cluster is written (copy-on-write); host-adjacent pieces go out in one write;
+/// 3. [#commit] (under the write lock): write the new L2 entries through [ClusterMap#apply] (L1
+///    entries last).
 ///
-/// If step 2 fails the new clusters are freed again; a failure later only leaks them.
+/// If step 2 fails, [#abort] frees the new clusters again; a failure later only leaks them.
 final class ClusterWriter {
     private final HostFile host;
     private final ClusterMap map;
@@ -54,10 +56,28 @@ final class ClusterWriter {
         return true;
     }
 
-    /// Writes `src` at `offset`, allocating clusters as needed. Needs the node's write lock.
+    /// The host clusters of an allocating write of `length` bytes at `offset`: one per guest
+    /// cluster (`kinds` says what each guest cluster was), and the runs allocated for it.
+    record Allocation(long offset, long[] hosts, L2Entry[] kinds, List<HostRun> runs) {
+    }
+
+    /// Writes `src` at `offset`, allocating clusters as needed, all in one go. Needs the node's
+    /// write lock.
     void write(long offset, ByteBuffer src) throws IOException {
+        Allocation a = prepare(offset, src.remaining());
+        try {
+            writeData(a, src);
+        } catch (IOException | RuntimeException e) {
+            abort(a, e);
+            throw e;
+        }
+        commit(a);
+    }
+
+    /// Step 1: allocates the missing host clusters. Needs the node's write lock.
+    Allocation prepare(long offset, int length) throws IOException {
         long g0 = offset >>> clusterBits;
-        int n = clusters(offset, offset + src.remaining());
+        int n = clusters(offset, offset + length);
         long[] hosts = new long[n];
         L2Entry[] kinds = new L2Entry[n];
         int fresh = 0;
@@ -78,23 +98,35 @@ final class ClusterWriter {
         }
         List<HostRun> runs = fresh == 0 ? List.of() : rc.allocate(fresh);
         assign(hosts, runs);
-        try {
-            writePieces(offset, src, hosts, kinds);
-        } catch (IOException | RuntimeException e) {
-            try {
-                rc.free(runs);
-            } catch (IOException | RuntimeException f) {
-                e.addSuppressed(f);
-            }
-            throw e;
-        }
+        return new Allocation(offset, hosts, kinds, runs);
+    }
+
+    /// Step 2: writes the data of `src` into the allocation's host clusters. Needs no lock when the
+    /// node keeps other writers off the guest clusters meanwhile.
+    void writeData(Allocation a, ByteBuffer src) throws IOException {
+        writePieces(a.offset(), src, a.hosts(), a.kinds());
+    }
+
+    /// Step 3: points the L2 entries at the new clusters. Needs the node's write lock.
+    void commit(Allocation a) throws IOException {
+        long g0 = a.offset() >>> clusterBits;
         List<L2Update> updates = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            if (kinds[i] != L2Entry.NORMAL) {
-                updates.add(new L2Update(g0 + i, hosts[i] | Qcow2Header.OFLAG_COPIED));
+        for (int i = 0; i < a.hosts().length; i++) {
+            if (a.kinds()[i] != L2Entry.NORMAL) {
+                updates.add(new L2Update(g0 + i, a.hosts()[i] | Qcow2Header.OFLAG_COPIED));
             }
         }
         map.apply(updates, rc);
+    }
+
+    /// After a failed step 2: frees the new clusters (a failure doing so is added to `cause`).
+    /// Needs the node's write lock.
+    void abort(Allocation a, Exception cause) {
+        try {
+            rc.free(a.runs());
+        } catch (IOException | RuntimeException f) {
+            cause.addSuppressed(f);
+        }
     }
 
     private void assign(long[] hosts, List<HostRun> runs) {

@@ -9,10 +9,10 @@ import java.util.List;
 /// Write-zeroes and discard for a [Qcow2Node], under its write lock.
 ///
 /// Whole clusters change only their L2 entries (version 3 zero flag); parts of clusters are written
-/// with real zero bytes (write-zeroes) or left alone (discard, a hint). Per L2 table, in this order:
-/// 1. the new L2 entries are written ([ClusterMap#apply]), so nothing references a dropped cluster;
-/// 2. the refcounts of dropped host clusters are lowered;
-/// 3. their host ranges are punched out of the file.
+/// with real zero bytes (write-zeroes) or left alone (discard, a hint). [#apply] writes the new L2
+/// entries ([ClusterMap#apply]), so nothing references a dropped cluster any more, and returns the
+/// dropped host clusters: the node punches them out of the file without its lock, then lowers their
+/// refcounts ([Refcounts#punch], [Refcounts#release]).
 ///
 /// | cluster holds            | discard / zero with unmap           | zero without unmap          |
 /// |--------------------------|-------------------------------------|-----------------------------|
@@ -38,24 +38,28 @@ final class ClusterZeroer {
         this.size = map.virtualSize();
     }
 
-    void apply(long offset, long length, Mode mode) throws IOException {
+    /// Changes `[offset, offset+length)`; returns the host clusters no entry references any more,
+    /// still counted as in use (the caller punches and releases them).
+    List<HostRun> apply(long offset, long length, Mode mode) throws IOException {
+        List<HostRun> dropped = new ArrayList<>();
         long cs = 1L << clusterBits;
         long end = offset + length;
         long wholeStart = (offset + cs - 1) & -cs;
         long wholeEnd = end == size ? (end + cs - 1) & -cs : end & -cs;
         if (wholeStart >= wholeEnd) {
             partial(offset, end, mode);
-            return;
+            return dropped;
         }
         partial(offset, wholeStart, mode);
         for (long g = wholeStart >>> clusterBits; g < wholeEnd >>> clusterBits; ) {
             long tableEnd = Math.min(wholeEnd >>> clusterBits, ((g >>> (clusterBits - 3)) + 1) << (clusterBits - 3));
             if (map.hasTable(g) || (hasBacking && mode != Mode.DISCARD)) {
-                wholeClusters(g, tableEnd, mode);
+                wholeClusters(g, tableEnd, mode, dropped);
             }
             g = tableEnd;
         }
         partial(Math.min(wholeEnd, end), end, mode);
+        return dropped;
     }
 
     /// Zeroes `[from, to)` (less than a cluster, or two partial ones) with real zero bytes where it
@@ -74,9 +78,9 @@ final class ClusterZeroer {
     }
 
     /// Guest clusters `[g, gEnd)`, all in one L2 table.
-    private void wholeClusters(long g, long gEnd, Mode mode) throws IOException {
+    private void wholeClusters(long g, long gEnd, Mode mode, List<HostRun> dropped) throws IOException {
         List<L2Update> updates = new ArrayList<>();
-        List<HostRun> dropped = new ArrayList<>();
+        List<HostRun> mine = new ArrayList<>();
         for (long c = g; c < gEnd; c++) {
             long e = map.entry(c);
             L2Entry kind = map.classify(c, e);
@@ -87,11 +91,11 @@ final class ClusterZeroer {
             updates.add(new L2Update(c, next));
             if (kind.hasHostCluster() && mode != Mode.ZERO_KEEP) {
                 long hc = L2Entry.hostOffset(e) >>> clusterBits;
-                if (!dropped.isEmpty() && dropped.getLast().end() == hc) {
-                    HostRun last = dropped.removeLast();
-                    dropped.add(new HostRun(last.cluster(), last.count() + 1));
+                if (!mine.isEmpty() && mine.getLast().end() == hc) {
+                    HostRun last = mine.removeLast();
+                    mine.add(new HostRun(last.cluster(), last.count() + 1));
                 } else {
-                    dropped.add(new HostRun(hc, 1));
+                    mine.add(new HostRun(hc, 1));
                 }
             }
         }
@@ -99,7 +103,7 @@ final class ClusterZeroer {
             return;
         }
         map.apply(updates, rc);
-        rc.free(dropped);
+        dropped.addAll(mine);
     }
 
     private long newEntry(L2Entry kind, long e, Mode mode) {

@@ -6,6 +6,9 @@ import dev.shear.block.Requests;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /// A qcow2 image as a [BlockNode]: version 3 images (`compat=1.1`, as `qemu-img create -f qcow2`
@@ -34,8 +37,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 ///   written whole before the L1 entry that points at it ([ClusterWriter], [ClusterMap#apply]);
 ///   a new refcount block is written before its refcount-table entry, a new refcount table before
 ///   the header points at it ([Refcounts], [RefcountTableGrowth]);
-/// * **discard / zero with unmap**: L2 entries written → refcounts lowered → host range punched
-///   ([ClusterZeroer]).
+/// * **discard / zero with unmap**: L2 entries written → host range punched → refcounts lowered
+///   ([ClusterZeroer], [Refcounts#free]).
 ///
 /// Writes are not flushed individually: [#flush] (or FUA) `fsync`s data and metadata together.
 /// The order above holds between system calls, which is what a killed process needs. It is not
@@ -44,9 +47,21 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 /// an error `qemu-img check -r all` repairs.
 ///
 /// ## Threads
-/// One read-write lock. Reads, block status and writes whose clusters are all allocated already run
-/// under the read lock, concurrently; anything that changes metadata (allocating writes,
-/// write-zeroes, discard) runs under the write lock. Close takes the write lock.
+/// One read-write lock for the metadata, never held across a data write or a hole punch (QEMU's
+/// qcow2 driver keeps its `s->lock` the same way), so a discard punching holes or a slow allocating
+/// write does not hold up other requests:
+/// * reads, block status and writes whose clusters are all allocated already run under the read
+///   lock, concurrently;
+/// * an allocating write allocates its host clusters under the write lock and *fences* its guest
+///   clusters, writes its data without the lock, then writes its L2 entries under the write lock
+///   again ([ClusterWriter]);
+/// * write-zeroes and discard wait for fences on their clusters, change the L2 entries under the
+///   write lock, then punch the dropped host clusters without it (they keep their refcounts, so
+///   nobody is given them meanwhile) and lower their refcounts under it;
+/// * writes to fenced clusters wait for the fence; reads of them see the old contents (requests in
+///   flight together have no order), and
+/// * flush `fsync`s without the lock, and
+/// * close waits for every write, punch and flush running without the lock.
 public final class Qcow2Node implements BlockNode {
     /// Block status looks at most at this many clusters per call (32 GiB with 64 KiB clusters).
     private static final long STATUS_MAX_CLUSTERS = 1 << 19;
@@ -61,6 +76,13 @@ public final class Qcow2Node implements BlockNode {
     /// The backing node, or null; opened and closed with this node.
     private final BlockNode backing;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    /// Signalled (under the write lock) when a fence goes or a punch or flush ends.
+    private final Condition unfenced = lock.writeLock().newCondition();
+    /// Guest byte ranges `{start, end}` (whole clusters) of allocating writes now writing data
+    /// without the lock. Guarded by the write lock.
+    private final List<long[]> fences = new ArrayList<>();
+    /// Punches and flushes running without the lock. Guarded by the write lock.
+    private int unlocked;
     /// Set once, under the write lock, by close.
     private volatile boolean closed;
 
@@ -245,16 +267,61 @@ public final class Qcow2Node implements BlockNode {
             lock.readLock().unlock();
         }
         if (!done) {
-            lock.writeLock().lock();
-            try {
-                Requests.checkOpen(closed, this);
-                writer.write(offset, src);
-            } finally {
-                lock.writeLock().unlock();
-            }
+            writeAllocating(offset, src);
         }
         if (fua) {
             flush();
+        }
+    }
+
+    /// The three steps of [ClusterWriter], the data written without the lock.
+    private void writeAllocating(long offset, ByteBuffer src) throws IOException {
+        long[] fence = clusterRange(offset, src.remaining());
+        ClusterWriter.Allocation a;
+        lock.writeLock().lock();
+        try {
+            Requests.checkOpen(closed, this);
+            awaitUnfenced(fence);
+            a = writer.prepare(offset, src.remaining());
+            fences.add(fence);
+        } finally {
+            lock.writeLock().unlock();
+        }
+        Exception failed = null;
+        try {
+            writer.writeData(a, src);
+        } catch (IOException | RuntimeException e) {
+            failed = e;
+        }
+        lock.writeLock().lock();
+        try {
+            fences.remove(fence);
+            unfenced.signalAll();
+            if (failed instanceof IOException io) {
+                writer.abort(a, io);
+                throw io;
+            }
+            if (failed instanceof RuntimeException re) {
+                writer.abort(a, re);
+                throw re;
+            }
+            writer.commit(a);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /// `[offset, offset+length)` widened to whole clusters, as `{start, end}`.
+    private long[] clusterRange(long offset, long length) {
+        long cs = header.clusterSize();
+        return new long[] {offset & -cs, (offset + length + cs - 1) & -cs};
+    }
+
+    /// Waits (with the write lock held, which the wait gives up meanwhile) until no fence overlaps
+    /// `range`.
+    private void awaitUnfenced(long[] range) {
+        while (fences.stream().anyMatch(f -> f[0] < range[1] && range[0] < f[1])) {
+            unfenced.awaitUninterruptibly();
         }
     }
 
@@ -275,26 +342,66 @@ public final class Qcow2Node implements BlockNode {
         if (length == 0) {
             return;
         }
+        List<HostRun> dropped;
         lock.writeLock().lock();
         try {
             Requests.checkOpen(closed, this);
-            zeroer.apply(offset, length, mode);
+            awaitUnfenced(clusterRange(offset, length));
+            dropped = zeroer.apply(offset, length, mode);
+            if (dropped.isEmpty()) {
+                return;
+            }
+            unlocked++;
         } finally {
             lock.writeLock().unlock();
+        }
+        IOException failed = null;
+        try {
+            refcounts.punch(dropped);
+        } catch (IOException e) {
+            failed = e;
+        }
+        lock.writeLock().lock();
+        try {
+            unlocked--;
+            unfenced.signalAll();
+            refcounts.release(dropped);
+        } catch (IOException | RuntimeException e) {
+            if (failed != null) {
+                e.addSuppressed(failed);
+            }
+            throw e;
+        } finally {
+            lock.writeLock().unlock();
+        }
+        if (failed != null) {
+            throw failed;
         }
     }
 
     @Override
     public void flush() throws IOException {
         Requests.checkOpen(closed, this);
-        lock.readLock().lock();
+        if (refcounts == null) {
+            return;
+        }
+        lock.writeLock().lock();
         try {
             Requests.checkOpen(closed, this);
-            if (refcounts != null) {
-                host.force();
-            }
+            unlocked++;
         } finally {
-            lock.readLock().unlock();
+            lock.writeLock().unlock();
+        }
+        try {
+            host.force();
+        } finally {
+            lock.writeLock().lock();
+            try {
+                unlocked--;
+                unfenced.signalAll();
+            } finally {
+                lock.writeLock().unlock();
+            }
         }
     }
 
@@ -331,6 +438,9 @@ public final class Qcow2Node implements BlockNode {
                 return;
             }
             closed = true;
+            while (!fences.isEmpty() || unlocked > 0) {
+                unfenced.awaitUninterruptibly();     // writes, punches and flushes running without the lock end first
+            }
             IOException failure = null;
             if (refcounts != null) {
                 try {

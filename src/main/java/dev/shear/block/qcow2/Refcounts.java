@@ -17,8 +17,9 @@ import java.util.TreeMap;
 /// write per refcount block touched. So the refcount table never points at an unwritten block, and
 /// a cluster's refcount is on disk before anyone can use the cluster.
 ///
-/// **Freeing** lowers the refcounts (after the caller dropped every reference) and punches the
-/// clusters out of the file.
+/// **Freeing** punches the clusters out of the file, then lowers their refcounts (after the caller
+/// dropped every reference). Punching first means a cluster is never handed out again while its
+/// range is still being punched; a crash in between only leaks it.
 ///
 /// Not thread-safe: every method must be called with the node's write lock held. Blocks live in a
 /// [TableCache], so memory stays bounded.
@@ -142,15 +143,37 @@ final class Refcounts {
         }
     }
 
-    /// Lowers the refcounts of `runs` (which nothing references any more) and punches them out.
+    /// Punches `runs` (which nothing references any more) out of the file and lowers their refcounts.
     void free(List<HostRun> runs) throws IOException {
+        IOException punch = null;
+        try {
+            punch(runs);
+        } catch (IOException e) {
+            punch = e;
+        }
+        release(runs);
+        if (punch != null) {
+            throw punch;
+        }
+    }
+
+    /// Deallocates the host ranges of `runs`; needs no lock (the clusters keep their refcounts, so
+    /// nobody is given them meanwhile).
+    void punch(List<HostRun> runs) throws IOException {
+        for (HostRun r : runs) {
+            host.punchHole(r.cluster() << clusterBits, r.count() << clusterBits);
+        }
+    }
+
+    /// Lowers the refcounts of `runs` (which nothing references any more and which were punched),
+    /// making them free for allocation.
+    void release(List<HostRun> runs) throws IOException {
         if (runs.isEmpty()) {
             return;
         }
         update(runs, -1);
         for (HostRun r : runs) {
             freeHint = Math.min(freeHint, r.cluster());
-            host.punchHole(r.cluster() << clusterBits, r.count() << clusterBits);
         }
     }
 
