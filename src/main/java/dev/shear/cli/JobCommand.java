@@ -101,6 +101,58 @@ public final class JobCommand {
         @Option(names = "--comment", paramLabel = "TEXT", description = "a note (one line)")
         String comment;
 
+        /// Options `--delete` can reset, with how each is given here (null: not given).
+        private Map<String, Object> resettable() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("guests", guests);
+            m.put("mode", vzdump.mode);
+            m.put("fleecing", vzdump.fleecing);
+            m.put("performance", vzdump.performance);
+            m.put("bwlimit", vzdump.bwlimitKib);
+            m.put("discard-source", vzdump.discardSource);
+            m.put("on-cbw-error", vzdump.onCbwError);
+            m.put("cbw-timeout", vzdump.cbwTimeout);
+            m.put("prune-backups", prune);
+            m.put("comment", comment);
+            return m;
+        }
+
+        /// `base` with the options named in `delete` back at their defaults.
+        ///
+        /// @throws IllegalArgumentException for an unknown name or one that is also given a value
+        BackupJobConfig reset(BackupJobConfig base, List<String> delete) {
+            Map<String, Object> known = resettable();
+            java.util.Set<String> names = new java.util.LinkedHashSet<>();
+            for (String raw : delete) {
+                String name = raw.strip();
+                if (!known.containsKey(name)) {
+                    throw new IllegalArgumentException("--delete: '" + name + "' is not an option that can be reset; "
+                            + "use " + String.join(", ", known.keySet()));
+                }
+                if (known.get(name) != null) {
+                    throw new IllegalArgumentException("--" + name + " is both given and deleted");
+                }
+                names.add(name);
+            }
+            if (names.isEmpty()) {
+                return base;
+            }
+            BackupRequest r = base.request(100);
+            BackupRequest d = BackupRequest.of(r.vmid(), r.storage());
+            BackupRequest req = new BackupRequest(r.vmid(), r.storage(),
+                    names.contains("mode") ? d.incremental() : r.incremental(),
+                    names.contains("fleecing") ? d.fleecing() : r.fleecing(),
+                    names.contains("performance") ? d.perf() : r.perf(),
+                    names.contains("bwlimit") ? d.bwlimit() : r.bwlimit(),
+                    names.contains("discard-source") ? d.discardSource() : r.discardSource(),
+                    names.contains("on-cbw-error") ? d.onCbwError() : r.onCbwError(),
+                    names.contains("cbw-timeout") ? d.cbwTimeout() : r.cbwTimeout());
+            return BackupJobConfig.of(base.id(), base.enabled(), base.schedule(),
+                    names.contains("guests") ? GuestSelection.parse("all") : base.guests(), req,
+                    names.contains("prune-backups") ? null : base.prune(),
+                    names.contains("comment") ? "" : base.comment());
+        }
+
         /// `base` with the options given here.
         BackupJobConfig apply(BackupJobConfig base) {
             BackupRequest r = base.request(100);
@@ -236,10 +288,14 @@ public final class JobCommand {
     }
 
     @Command(name = "set", mixinStandardHelpOptions = true, sortOptions = false,
-            description = "Change a backup job: only the options given change.")
+            description = "Change a backup job: only the options given change; --delete resets options to their defaults.")
     static final class Set extends OnJob {
         @Mixin
         JobOptions options;
+        @Option(names = "--delete", paramLabel = "OPTION", split = ",",
+                description = "reset these options to their defaults (as PVE's --delete): guests, mode, fleecing, "
+                        + "performance, bwlimit, discard-source, on-cbw-error, cbw-timeout, prune-backups, comment")
+        List<String> delete = List.of();
         @ArgGroup(exclusive = true)
         Enabled enabled;
 
@@ -253,7 +309,7 @@ public final class JobCommand {
         @Override
         public Integer call() throws Exception {
             Jobs jobs = jobs();
-            BackupJobConfig c = options.apply(jobs.get(id));
+            BackupJobConfig c = options.apply(options.reset(jobs.get(id), delete));
             if (enabled != null) {
                 c = c.withEnabled(enabled.enable);
             }

@@ -79,6 +79,16 @@ class JobCommandsTest {
         assertThat(j.at("/config/fleecing").asText()).isEqualTo("enabled=1,storage=fast");
         assertThat(j.at("/next").isNull()).isTrue();
 
+        ok("job", "set", "nightly", "--delete", "fleecing,performance,guests", "--comment", "defaults again");
+        j = new ObjectMapper().readTree(ok("job", "show", "nightly", "--output", "json").out());
+        assertThat(j.at("/config/fleecing").asText()).isEqualTo("enabled=0");
+        assertThat(j.at("/config/performance").asText()).isEqualTo("max-workers=16,max-chunk=0,min-cluster-size=0");
+        assertThat(j.at("/config/guests/all").asBoolean()).isTrue();
+        assertThat(j.at("/config/comment").asText()).isEqualTo("defaults again");
+        assertThat(j.at("/config/schedule").asText()).isEqualTo("sat 03:00");
+        ok("job", "set", "nightly", "--delete", "comment");
+        assertThat(ok("job", "show", "nightly", "--output", "json").out()).contains("\"comment\" : \"\"");
+
         ok("job", "remove", "nightly");
         assertThat(ok("job", "list").out()).startsWith("no backup jobs");
         CliRun.Result gone = shear("job", "show", "nightly");
@@ -107,6 +117,10 @@ class JobCommandsTest {
                 {new String[] {"job", "set", "nightly", "--prune-backups", "keep-last=0"}, "prune needs at least one"},
                 {new String[] {"job", "set", "nightly", "--discard-source"}, "--discard-source needs fleecing"},
                 {new String[] {"job", "set", "nightly", "--enable", "--disable"}, "mutually exclusive"},
+                {new String[] {"job", "set", "nightly", "--delete", "schedule"},
+                        "--delete: 'schedule' is not an option that can be reset; use guests, mode, fleecing"},
+                {new String[] {"job", "set", "nightly", "--delete", "comment", "--comment", "x"},
+                        "--comment is both given and deleted"},
         };
         for (Object[] c : cases) {
             CliRun.Result r = shear((String[]) c[0]);
