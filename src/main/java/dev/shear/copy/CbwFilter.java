@@ -5,6 +5,7 @@ import dev.shear.block.BlockNode;
 import dev.shear.block.FilterNode;
 import dev.shear.block.BlockStatus;
 import dev.shear.block.Requests;
+import dev.shear.util.IoThreads;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -169,7 +170,9 @@ public final class CbwFilter extends FilterNode {
         IOException error = null;
         List<long[]> pending = bcs.pendingRanges(start, end);
         try {
-            copyOut(start, end);
+            if (!pending.isEmpty()) {                // nothing dirty or in flight: no copy (and no thread) needed
+                copyOut(start, end);
+            }
         } catch (IOException e) {
             error = e;
         }
@@ -200,7 +203,7 @@ public final class CbwFilter extends FilterNode {
                 return;
             }
             CompletableFuture<Void> copy = new CompletableFuture<>();
-            Thread.ofVirtual().name("cbw-copy").start(() -> {
+            IoThreads.helper(() -> {
                 try {
                     bcs.copy(start, end - start);
                     copy.complete(null);

@@ -5,6 +5,7 @@ import static dev.shear.nbd.NbdProtocol.CMD_READ;
 import static dev.shear.nbd.NbdProtocol.CMD_WRITE;
 import static dev.shear.nbd.NbdProtocol.REQUEST_MAGIC;
 
+import dev.shear.util.IoThreads;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -67,7 +68,7 @@ final class Transmission {
                     payload.flip();
                 }
                 Request r = new Request(flags, type, cookie, offset, length, payload);
-                Thread.ofVirtual().start(() -> {
+                IoThreads.request(() -> {          // disk I/O: never on a virtual thread (IoThreads)
                     try {
                         handler.handle(r);
                     } finally {

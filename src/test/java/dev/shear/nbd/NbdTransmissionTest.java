@@ -316,6 +316,38 @@ class NbdTransmissionTest extends ServerTestBase {
     }
 
     @Test
+    void requestsHoldingTheirThreadInTheNodeDoNotHoldUpOthers() throws Exception {
+        // a request in a slow system call keeps its thread; on virtual threads (as many carriers as
+        // cores) a few of them stalled every request of the server (IoThreads)
+        int holders = Runtime.getRuntime().availableProcessors() + 1;
+        disk.spinSlots.set(holders);
+        disk.spinning = true;
+        Thread release = Thread.ofPlatform().daemon().start(() -> {
+            try {
+                Thread.sleep(10_000);       // without this a failing test would spin forever
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            disk.spinning = false;
+        });
+        try (RawNbdClient c = client(true)) {
+            for (int i = 0; i < holders; i++) {
+                c.request(0, CMD_WRITE, (long) i * K64, 4096, pattern(4096, i));
+            }
+            await(() -> disk.active.get() == holders, "every holder is in the node");
+            long next = c.request(0, CMD_WRITE, 60L * K64, 4096, pattern(4096, 99));
+            RawNbdClient.Reply r = c.readReply();
+            boolean stillHolding = disk.spinning;
+            assertThat(r.cookie()).isEqualTo(next);
+            assertThat(((RawNbdClient.Simple) r).error()).isZero();
+            assertThat(stillHolding).as("the request behind the holders was answered while they held").isTrue();
+        } finally {
+            disk.spinning = false;
+            release.interrupt();
+        }
+    }
+
+    @Test
     void manyClientsWriteAndReadAtOnce() throws Exception {
         int clients = 8;
         List<Thread> threads = new ArrayList<>();

@@ -19,6 +19,10 @@ final class TestNode implements BlockNode {
     volatile CountDownLatch gate;
     /// When set, read/write/writeZeroes/discard/blockStatus throw it (an IOException or RuntimeException).
     volatile Exception failure;
+    /// While positive, that many data requests (the first to come) busy-wait until [#spinning] is
+    /// cleared, keeping their thread the way a slow system call does (on a virtual thread: its carrier).
+    final AtomicInteger spinSlots = new AtomicInteger();
+    volatile boolean spinning;
     /// When set, reads (only) throw it.
     volatile IOException readFailure;
     volatile int alignment = 1;
@@ -46,6 +50,11 @@ final class TestNode implements BlockNode {
         started.incrementAndGet();
         maxActive.accumulateAndGet(now, Math::max);
         try {
+            if (spinning && spinSlots.getAndDecrement() > 0) {
+                while (spinning) {
+                    Thread.onSpinWait();
+                }
+            }
             CountDownLatch g = gate;
             if (g != null && !g.await(60, TimeUnit.SECONDS)) {
                 throw new IOException("test gate never opened");

@@ -1,6 +1,7 @@
 package dev.shear.block.load;
 
 import dev.shear.block.BlockNode;
+import dev.shear.util.IoThreads;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
@@ -78,7 +79,7 @@ public final class LoadGenerator {
             long offset = random.nextLong(blocks) * spec.blockSize();
             final long dueAt = due;
             slots.acquire();
-            Thread.ofVirtual().start(() -> {
+            IoThreads.request(() -> {
                 try {
                     if (write) {
                         target.write(offset, ByteBuffer.wrap(data), false);

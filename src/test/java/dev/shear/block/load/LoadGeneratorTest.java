@@ -4,9 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.shear.block.FaultNode;
+import dev.shear.block.FilterNode;
 import dev.shear.block.MemoryNode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class LoadGeneratorTest {
@@ -48,6 +52,39 @@ class LoadGeneratorTest {
         LoadResult r = new LoadGenerator(disk, new LoadSpec(1000, 1.0, 4096, Duration.ofMillis(600), 4, 2)).run();
         assertThat(r.errors()).isZero();
         assertThat(r.writes().p99()).as("requests due during the stall waited for it").isGreaterThanOrEqualTo(200_000);
+    }
+
+    @Test
+    void requestsHoldingTheirThreadInTheNodeDoNotHoldUpOthers() throws Exception {
+        // a request in a slow system call keeps its thread; on virtual threads (as many carriers as
+        // cores) a few of them stalled every other request (dev.shear.util.IoThreads)
+        int holders = Runtime.getRuntime().availableProcessors() + 1;
+        AtomicInteger slots = new AtomicInteger(holders);
+        AtomicInteger others = new AtomicInteger();
+        long start = System.nanoTime();
+        FilterNode disk = new FilterNode(new MemoryNode("d", 64L << 20, 65536)) {
+            @Override
+            public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
+                if (slots.getAndDecrement() > 0) {
+                    while (others.get() < 50 && System.nanoTime() - start < 10_000_000_000L) {
+                        Thread.onSpinWait();           // holds its thread until the others got through
+                    }
+                } else {
+                    others.incrementAndGet();
+                }
+                super.write(offset, src, fua);
+            }
+
+            @Override
+            public String describe() {
+                return "a disk whose first writes hold their threads";
+            }
+        };
+        LoadResult r = new LoadGenerator(disk, new LoadSpec(1000, 1.0, 4096, Duration.ofMillis(300), holders + 4, 4)).run();
+        assertThat(r.errors()).isZero();
+        assertThat(others.get()).as("requests completed while %d others held their threads", holders).isGreaterThanOrEqualTo(50);
+        assertThat((System.nanoTime() - start) / 1e9).as("the holders were released by the others, not by the timeout")
+                .isLessThan(9);
     }
 
     @Test
