@@ -60,6 +60,44 @@ final class BenchSupport {
         return false;
     }
 
+    /// Waits until the disks have been idle for two seconds (at most a minute): deleting the last
+    /// run's images makes a file system mounted with `discard` send discards for a while after
+    /// `sync`, which would land in the next measurement.
+    static void settle() throws IOException, InterruptedException {
+        Path stats = Path.of("/proc/diskstats");
+        if (!Files.isReadable(stats)) {
+            return;
+        }
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        String last = diskCounters(stats);
+        long quietSince = System.nanoTime();
+        while (System.nanoTime() < deadline && System.nanoTime() - quietSince < 2_000_000_000L) {
+            Thread.sleep(250);
+            String now = diskCounters(stats);
+            if (!now.equals(last)) {
+                quietSince = System.nanoTime();
+                last = now;
+            }
+        }
+    }
+
+    /// The I/O counters of the whole disks (those in `/sys/block`, not loop or ram devices) in
+    /// `/proc/diskstats`.
+    private static String diskCounters(Path stats) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (String line : Files.readAllLines(stats)) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length > 13 && Files.exists(Path.of("/sys/block", f[2])) && !f[2].matches("(loop|ram|zram).*")) {
+                b.append(f[2]).append(' ').append(f[3]).append(' ').append(f[7]).append(' ');
+                if (f.length > 14) {
+                    b.append(f[14]);                      // discards completed (kernel 4.18+)
+                }
+                b.append('\n');
+            }
+        }
+        return b.toString();
+    }
+
     /// Runs a command, failing with its output when it exits non-zero.
     static String run(List<String> cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
