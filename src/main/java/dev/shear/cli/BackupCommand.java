@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -38,6 +39,9 @@ import picocli.CommandLine.Spec;
         description = {"Back up guests (one after another) to a backup storage, like vzdump.",
                 "Running guests are backed up live through the process that serves them."})
 public final class BackupCommand implements Callable<Integer> {
+    /// How long an interrupted backup may take to undo its work (free fleecing images) before the
+    /// interrupt goes on.
+    static final long CANCEL_WAIT_SECONDS = 60;
     @Spec
     CommandSpec spec;
     @Mixin
@@ -103,6 +107,10 @@ public final class BackupCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             return run.await();
+        } catch (InterruptedException e) {
+            run.cancel();                                   // interrupted (the scheduler's Ctrl-C): undo, then say so
+            run.await(CANCEL_WAIT_SECONDS, TimeUnit.SECONDS);
+            throw e;
         } finally {
             removeHook(hook);
         }

@@ -8,8 +8,11 @@ import dev.shear.datacenter.jobs.Scheduler;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,6 +21,12 @@ import picocli.CommandLine.Spec;
 
 /// `shear scheduler`: runs the datacenter's backup jobs on time, in the foreground, until Ctrl-C
 /// (one scheduler per datacenter). Jobs whose time passed while no scheduler ran run once at start.
+///
+/// Ctrl-C (or SIGTERM, as `systemctl stop` sends) stops the scheduler and waits for it: a backup
+/// running then is cancelled and undone (its fleecing images freed), the job's other guests are
+/// not started, and its run is recorded as "interrupted"; the process then ends as a stopped one
+/// does (status 130 after Ctrl-C, 143 after SIGTERM). No thread interrupt: it would close the files
+/// the scheduler is writing.
 @Command(name = "scheduler", mixinStandardHelpOptions = true,
         description = {"Run the backup jobs on time, in the foreground, until Ctrl-C (one scheduler per datacenter).",
                 "Times missed while no scheduler ran are run once at start."})
@@ -31,9 +40,40 @@ public final class SchedulerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Datacenter dc = Cli.datacenter(spec);
-        Jobs jobs = new Jobs(dc);
         Clock clock = Clock.systemDefaultZone();
-        Scheduler scheduler = new Scheduler(jobs, new JobRunner(jobs, JobCommand.guestBackup(dc), clock));
+        Jobs jobs = new Jobs(dc);
+        JobRunner runner = new JobRunner(jobs, JobCommand.guestBackup(dc), clock);
+        CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(1);
+        Thread hook = Thread.ofPlatform().name("shear-scheduler-stop").unstarted(() -> {
+            runner.stop();
+            stop.countDown();
+            try {
+                done.await(BackupCommand.CANCEL_WAIT_SECONDS + 10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return schedule(dc, clock, jobs, runner, stop);
+        } catch (InterruptedException e) {
+            Cli.out(spec).println(JobCommand.time(Instant.now()) + "  scheduler stopped");
+            Cli.out(spec).flush();
+            return ExitCodes.INTERRUPTED;
+        } finally {
+            done.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                System.getLogger(SchedulerCommand.class.getName()).log(System.Logger.Level.DEBUG, "shutting down");
+            }
+        }
+    }
+
+    private Integer schedule(Datacenter dc, Clock clock, Jobs jobs, JobRunner runner, CountDownLatch stop)
+            throws Exception {
+        Scheduler scheduler = new Scheduler(jobs, runner);
         PrintWriter out = Cli.out(spec);
         Consumer<String> print = line -> {
             out.println(JobCommand.time(clock.instant()) + "  " + line);
@@ -49,8 +89,8 @@ public final class SchedulerCommand implements Callable<Integer> {
                     + scheduler.nextDue().map(JobCommand::time).orElse("never (no enabled job)") + "; Ctrl-C stops");
             scheduler.loop(wake -> {
                 Duration d = Duration.between(clock.instant(), wake);
-                if (!d.isNegative()) {
-                    Thread.sleep(d.plusMillis(1));
+                if (stop.await(Math.max(0, d.plusMillis(1).toMillis()), TimeUnit.MILLISECONDS)) {
+                    throw new InterruptedException("stopped");
                 }
             }, print);
             return ExitCodes.OK;

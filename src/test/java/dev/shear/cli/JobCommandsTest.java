@@ -165,4 +165,57 @@ class JobCommandsTest {
         assertThat(second.out()).contains("no job was due").doesNotContain("starting");
         assertThat(new Archives(Datacenter.open(root)).list()).hasSize(1);
     }
+
+    @Test
+    void aStoppedSchedulerCancelsTheRunningBackupFreesItsFleecingAndRecordsTheRunAsInterrupted() throws Exception {
+        // 2 MiB at 64 KiB/s: the backup of guest 100 takes about 30 s, guest 101 would come next
+        ok("job", "create", "slow", "--schedule", "daily", "--storage", "backup", "--guests", "100,101",
+                "--bwlimit", "64", "--fleecing", "enabled=1,storage=fast");
+        ConfigFiles.replace(root.resolve("jobs/state/slow.json"), JobRunState.armed(Instant.parse(
+                "2020-01-01T00:00:00Z")), JobRunState.class);
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "dev.shear.Launcher", "--root", root.toString(), "scheduler").redirectErrorStream(true).start();
+        StringBuffer out = new StringBuffer();
+        Thread reader = Thread.ofPlatform().daemon().start(() -> {
+            try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()))) {
+                for (String line; (line = in.readLine()) != null; ) {
+                    out.append(line).append('\n');
+                }
+            } catch (java.io.IOException e) {
+                out.append("reading failed: ").append(e).append('\n');
+            }
+        });
+        try {
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (!(out.toString().contains("backing up guest 100") && fleecingRecorded(100))) {
+                assertThat(System.nanoTime()).as("the job's backup of guest 100 with fleecing started; output: %s", out)
+                        .isLessThan(deadline);
+                assertThat(p.isAlive()).as("scheduler running; output: %s", out).isTrue();
+                Thread.sleep(50);
+            }
+            p.toHandle().destroy();      // SIGTERM, as systemctl stop (Ctrl-C runs the same hooks); keeps our pipe open
+            assertThat(p.waitFor(90, java.util.concurrent.TimeUnit.SECONDS)).as("exited; output: %s", out).isTrue();
+        } finally {
+            if (p.isAlive()) {
+                p.destroyForcibly();
+            }
+        }
+        reader.join(10_000);
+        assertThat(p.exitValue()).as("killed by SIGTERM (128 + 15); output: %s", out).isEqualTo(143);
+        assertThat(out.toString()).contains("scheduler stopped").doesNotContain("backing up guest 101");
+        Datacenter dc = Datacenter.open(root);
+        assertThat(new dev.shear.datacenter.jobs.Jobs(dc).state("slow").result("unfinished")).isEqualTo("error: interrupted");
+        assertThat(fleecingRecorded(100)).as("the fleecing record is cleared").isFalse();
+        try (Stream<Path> files = Files.walk(root.resolve("demo/fast"))) {
+            assertThat(files.map(f -> f.getFileName().toString())).noneMatch(n -> n.contains("fleece"));
+        }
+        for (var a : new Archives(dc).list()) {
+            assertThat(a.manifest()).as("no complete backup of the cancelled guest: %s", a.id()).isEmpty();
+        }
+    }
+
+    private boolean fleecingRecorded(int vmid) throws Exception {
+        return !Datacenter.open(root).guests().get(vmid).fleecing().isEmpty();
+    }
 }

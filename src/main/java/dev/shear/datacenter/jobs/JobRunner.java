@@ -22,6 +22,8 @@ public final class JobRunner {
     private final Jobs jobs;
     private final GuestBackup backup;
     private final Clock clock;
+    /// Set by [#stop].
+    private volatile boolean stopping;
 
     public JobRunner(Jobs jobs, GuestBackup backup, Clock clock) {
         this.jobs = jobs;
@@ -31,6 +33,12 @@ public final class JobRunner {
 
     public Clock clock() {
         return clock;
+    }
+
+    /// From now on a running job starts no further guest and ends as "interrupted" (the caller
+    /// cancels the backup running now); [#run] then throws [InterruptedException].
+    public void stop() {
+        stopping = true;
     }
 
     /// Runs job `id` now (whether or not it is enabled or due); `out` gets a line as each guest
@@ -55,7 +63,14 @@ public final class JobRunner {
                 List<JobRun.Guest> results = new ArrayList<>();
                 try {
                     for (int vmid : guests(job)) {
+                        if (stopping) {
+                            log.log("stopped before guest " + vmid);
+                            throw new InterruptedException("the scheduler is stopping");
+                        }
                         results.add(runGuest(job, vmid, log, out));
+                    }
+                    if (stopping) {
+                        throw new InterruptedException("the scheduler is stopping");
                     }
                 } catch (InterruptedException e) {
                     end(id, jobs.state(id), log, "interrupted");
