@@ -45,6 +45,29 @@ class JobEditorViewModelTest {
     }
 
     @Test
+    void theChecklistAndTheGuestIdTextEditEachOther() {
+        JobEditorViewModel vm = new JobEditorViewModel(null, Set.of(), Set.of(102, 100, 101), OFFER, CLOCK);
+        assertThat(vm.guestChoices()).containsExactly(100, 101, 102);
+        vm.allGuestsProperty().set(false);
+        vm.setChosen(101, true);
+        assertThat(vm.guests().text()).isEqualTo("101");
+        vm.setChosen(100, true);
+        assertThat(vm.guests().text()).isEqualTo("100,101");
+        vm.setChosen(100, true);
+        assertThat(vm.guests().text()).isEqualTo("100,101");
+        vm.setChosen(101, false);
+        assertThat(vm.guests().text()).isEqualTo("100");
+        vm.guests().setText(" 102, x ,100");
+        assertThat(vm.isChosen(100)).isTrue();
+        assertThat(vm.isChosen(101)).isFalse();
+        assertThat(vm.isChosen(102)).isTrue();
+        assertThat(vm.guests().errorProperty().get()).contains("'x' is not a guest id");
+        vm.setChosen(101, true);                       // the checklist's edit drops what is not an id
+        assertThat(vm.guests().text()).isEqualTo("100,101,102");
+        assertThat(vm.guests().errorProperty().get()).isEmpty();
+    }
+
+    @Test
     void everyBadFieldIsExplainedAndBlocksOk() {
         JobEditorViewModel vm = newJob();
         assertThat(vm.id().errorProperty().get()).isEqualTo("a job needs an id, e.g. nightly");

@@ -40,6 +40,15 @@ class JobsUiTest extends AppUiTest {
         waitUntil("the next runs", 5, () -> text("#job-next-runs").matches("next: (.* 02:30:00, ){2}.* 02:30:00"));
         assertThat(ok.isDisabled()).isFalse();
         clickOn("#job-guests-chosen");
+        javafx.scene.control.TextField ids = lookup("#job-guests").queryAs(javafx.scene.control.TextField.class);
+        clickOn("#job-guest-101");
+        clickOn("#job-guest-100");
+        waitUntil("the checklist's ids in the text", 5, () -> ids.getText().equals("100,101"));
+        clickOn("#job-guest-101");
+        waitUntil("101 taken out again", 5, () -> ids.getText().equals("100"));
+        typeInto("#job-guests", "101");
+        waitUntil("the text's id checked", 5, () -> lookup("#job-guest-101").queryAs(javafx.scene.control.CheckBox.class)
+                .isSelected() && !lookup("#job-guest-100").queryAs(javafx.scene.control.CheckBox.class).isSelected());
         typeInto("#job-guests", "100");
         typeInto("#job-retention", "keep-last=1");
         // the backup options lie further down the editor

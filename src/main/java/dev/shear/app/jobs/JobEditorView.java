@@ -3,6 +3,8 @@ package dev.shear.app.jobs;
 import dev.shear.app.backup.BackupDialogView;
 import dev.shear.app.common.FormGrid;
 import dev.shear.app.common.Ui;
+import java.util.ArrayList;
+import java.util.List;
 import javafx.geometry.Insets;
 import javafx.scene.Node;
 import javafx.scene.control.CheckBox;
@@ -11,6 +13,7 @@ import javafx.scene.control.RadioButton;
 import javafx.scene.control.ScrollPane;
 import javafx.scene.control.TextField;
 import javafx.scene.control.ToggleGroup;
+import javafx.scene.layout.FlowPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.VBox;
 
@@ -56,6 +59,7 @@ public final class JobEditorView {
         ids.disableProperty().bind(vm.allGuestsProperty());
         HBox guestRow = new HBox(10, all, chosen, ids);
         form.row("Guests", guestRow, "backed up one after another");
+        form.note(checklist(vm));
         Label guestError = Ui.problem(vm.guests().errorProperty());
         guestError.setId("job-guests-error");
         form.note(guestError);
@@ -80,5 +84,37 @@ public final class JobEditorView {
         scroll.setPrefSize(900, 640);
         scroll.setId("job-editor");
         return scroll;
+    }
+
+    /// One check box per guest, kept in step with the guest-id text both ways; off with "All guests".
+    private static FlowPane checklist(JobEditorViewModel vm) {
+        FlowPane boxes = new FlowPane(12, 4);
+        boxes.setId("job-guest-checklist");
+        List<CheckBox> all = new ArrayList<>();
+        boolean[] syncing = {false};
+        for (int vmid : vm.guestChoices()) {
+            CheckBox b = new CheckBox(String.valueOf(vmid));
+            b.setId("job-guest-" + vmid);
+            b.setSelected(vm.isChosen(vmid));
+            b.disableProperty().bind(vm.allGuestsProperty());
+            b.selectedProperty().addListener((o, was, now) -> {
+                if (!syncing[0]) {
+                    vm.setChosen(vmid, now);
+                }
+            });
+            all.add(b);
+        }
+        vm.guests().textProperty().addListener((o, was, now) -> {
+            syncing[0] = true;
+            try {
+                for (int i = 0; i < all.size(); i++) {
+                    all.get(i).setSelected(vm.isChosen(vm.guestChoices().get(i)));
+                }
+            } finally {
+                syncing[0] = false;
+            }
+        });
+        boxes.getChildren().addAll(all);
+        return boxes;
     }
 }

@@ -39,6 +39,7 @@ public final class JobEditorViewModel extends CheckedForm<BackupJobConfig> {
     private final ReadOnlyStringWrapper nextRuns = new ReadOnlyStringWrapper("");
     private final BooleanProperty allGuests = new SimpleBooleanProperty(true);
     private final ValidatedField guests;
+    private final List<Integer> guestChoices;
     private final ValidatedField retention = new ValidatedField("", JobEditorViewModel::checkRetention);
     private final StringProperty comment = new SimpleStringProperty("");
     private final BackupDialogViewModel options;
@@ -55,6 +56,7 @@ public final class JobEditorViewModel extends CheckedForm<BackupJobConfig> {
         this.id = new ValidatedField(creating ? "" : existing.id(), t -> checkId(t, jobIds));
         this.schedule = new ValidatedField(creating ? "daily" : existing.schedule().toString(), this::checkSchedule);
         this.guests = new ValidatedField("", t -> checkGuests(t, guestIds));
+        this.guestChoices = guestIds.stream().sorted().toList();
         this.options = new BackupDialogViewModel(VolumeName.MIN_VMID, "", storages.targets(), storages.images(),
                 Set.of());
         if (!creating) {
@@ -166,6 +168,38 @@ public final class JobEditorViewModel extends CheckedForm<BackupJobConfig> {
 
     public ValidatedField guests() {
         return guests;
+    }
+
+    /// The guests there are, in order: the editor's checklist.
+    public List<Integer> guestChoices() {
+        return guestChoices;
+    }
+
+    /// Whether the guest-id text lists `vmid` (items that are not ids are ignored here; the field
+    /// reports them).
+    public boolean isChosen(int vmid) {
+        return listedIds().contains(vmid);
+    }
+
+    /// Adds `vmid` to the guest-id text or takes it out, keeping the other ids in order (items that
+    /// are not ids are dropped); the checklist's way of editing the text.
+    public void setChosen(int vmid, boolean chosen) {
+        java.util.TreeSet<Integer> ids = listedIds();
+        if (chosen ? ids.add(vmid) : ids.remove(vmid)) {
+            guests.setText(String.join(",", ids.stream().map(String::valueOf).toList()));
+        }
+    }
+
+    private java.util.TreeSet<Integer> listedIds() {
+        java.util.TreeSet<Integer> ids = new java.util.TreeSet<>();
+        for (String item : guests.text().split(",")) {
+            try {
+                ids.add(Integer.parseInt(item.strip()));
+            } catch (NumberFormatException notAnId) {
+                // reported by the field's own check
+            }
+        }
+        return ids;
     }
 
     public ValidatedField retention() {
