@@ -121,7 +121,7 @@ final class ClusterWriter {
 
     /// After a failed step 2: frees the new clusters (a failure doing so is added to `cause`).
     /// Needs the node's write lock.
-    void abort(Allocation a, Exception cause) {
+    void abort(Allocation a, Throwable cause) {
         try {
             rc.free(a.runs());
         } catch (IOException | RuntimeException f) {

@@ -6,7 +6,8 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
-/// Write-zeroes and discard for a [Qcow2Node], under its write lock.
+/// Write-zeroes and discard for a [Qcow2Node], under its write lock (the node punches and releases
+/// the dropped clusters after it).
 ///
 /// Whole clusters change only their L2 entries (version 3 zero flag); parts of clusters are written
 /// with real zero bytes (write-zeroes) or left alone (discard, a hint). [#apply] writes the new L2
@@ -38,17 +39,17 @@ final class ClusterZeroer {
         this.size = map.virtualSize();
     }
 
-    /// Changes `[offset, offset+length)`; returns the host clusters no entry references any more,
-    /// still counted as in use (the caller punches and releases them).
-    List<HostRun> apply(long offset, long length, Mode mode) throws IOException {
-        List<HostRun> dropped = new ArrayList<>();
+    /// Changes `[offset, offset+length)`, adding to `dropped` the host clusters no entry references
+    /// any more, still counted as in use: the caller punches and releases them, also when this
+    /// fails partway (what was dropped before the failure is in the list).
+    void apply(long offset, long length, Mode mode, List<HostRun> dropped) throws IOException {
         long cs = 1L << clusterBits;
         long end = offset + length;
         long wholeStart = (offset + cs - 1) & -cs;
         long wholeEnd = end == size ? (end + cs - 1) & -cs : end & -cs;
         if (wholeStart >= wholeEnd) {
             partial(offset, end, mode);
-            return dropped;
+            return;
         }
         partial(offset, wholeStart, mode);
         for (long g = wholeStart >>> clusterBits; g < wholeEnd >>> clusterBits; ) {
@@ -59,7 +60,6 @@ final class ClusterZeroer {
             g = tableEnd;
         }
         partial(Math.min(wholeEnd, end), end, mode);
-        return dropped;
     }
 
     /// Zeroes `[from, to)` (less than a cluster, or two partial ones) with real zero bytes where it

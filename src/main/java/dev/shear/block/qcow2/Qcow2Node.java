@@ -47,9 +47,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 /// an error `qemu-img check -r all` repairs.
 ///
 /// ## Threads
-/// One read-write lock for the metadata, never held across a data write or a hole punch (QEMU's
-/// qcow2 driver keeps its `s->lock` the same way), so a discard punching holes or a slow allocating
-/// write does not hold up other requests:
+/// One read-write lock for the metadata, not held across the data write of an allocating write, a
+/// discard's hole punch or a flush (QEMU's qcow2 driver keeps its `s->lock` the same way), so those
+/// do not hold up other requests (rarer paths still do I/O under it: the partial clusters of a
+/// write-zeroes, freeing after a failed write, growing the refcount table):
 /// * reads, block status and writes whose clusters are all allocated already run under the read
 ///   lock, concurrently;
 /// * an allocating write allocates its host clusters under the write lock and *fences* its guest
@@ -58,8 +59,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 /// * write-zeroes and discard wait for fences on their clusters, change the L2 entries under the
 ///   write lock, then punch the dropped host clusters without it (they keep their refcounts, so
 ///   nobody is given them meanwhile) and lower their refcounts under it;
-/// * writes to fenced clusters wait for the fence; reads of them see the old contents (requests in
-///   flight together have no order), and
+/// * allocating writes, write-zeroes and discards touching fenced clusters wait for the fence;
+///   reads of them see the old contents, in-place writes to the already allocated clusters of a
+///   fenced range go ahead (requests in flight together have no order), and
 /// * flush `fsync`s without the lock, and
 /// * close waits for every write, punch and flush running without the lock.
 public final class Qcow2Node implements BlockNode {
@@ -280,34 +282,48 @@ public final class Qcow2Node implements BlockNode {
         ClusterWriter.Allocation a;
         lock.writeLock().lock();
         try {
-            Requests.checkOpen(closed, this);
             awaitUnfenced(fence);
             a = writer.prepare(offset, src.remaining());
             fences.add(fence);
         } finally {
             lock.writeLock().unlock();
         }
-        Exception failed = null;
+        Throwable failed = null;
         try {
             writer.writeData(a, src);
-        } catch (IOException | RuntimeException e) {
-            failed = e;
+        } catch (IOException | RuntimeException | Error e) {
+            failed = e;                 // an Error too: a fence left behind would hang every later request
         }
         lock.writeLock().lock();
         try {
             fences.remove(fence);
             unfenced.signalAll();
-            if (failed instanceof IOException io) {
-                writer.abort(a, io);
-                throw io;
+            if (failed == null) {
+                writer.commit(a);
+            } else {
+                writer.abort(a, failed);
             }
-            if (failed instanceof RuntimeException re) {
-                writer.abort(a, re);
-                throw re;
-            }
-            writer.commit(a);
         } finally {
             lock.writeLock().unlock();
+        }
+        rethrow(failed);
+    }
+
+    private static Throwable chain(Throwable first, Throwable next) {
+        if (first == null) {
+            return next;
+        }
+        first.addSuppressed(next);
+        return first;
+    }
+
+    private static void rethrow(Throwable t) throws IOException {
+        switch (t) {
+            case null -> { }
+            case IOException io -> throw io;
+            case RuntimeException re -> throw re;
+            case Error e -> throw e;
+            default -> throw new IOException(t);
         }
     }
 
@@ -318,11 +334,13 @@ public final class Qcow2Node implements BlockNode {
     }
 
     /// Waits (with the write lock held, which the wait gives up meanwhile) until no fence overlaps
-    /// `range`.
-    private void awaitUnfenced(long[] range) {
+    /// `range`; then checks that the node is still open (close may have come meanwhile).
+    private void awaitUnfenced(long[] range) throws IOException {
+        Requests.checkOpen(closed, this);
         while (fences.stream().anyMatch(f -> f[0] < range[1] && range[0] < f[1])) {
             unfenced.awaitUninterruptibly();
         }
+        Requests.checkOpen(closed, this);
     }
 
     @Override
@@ -342,41 +360,39 @@ public final class Qcow2Node implements BlockNode {
         if (length == 0) {
             return;
         }
-        List<HostRun> dropped;
+        List<HostRun> dropped = new ArrayList<>();
+        Throwable failed = null;
         lock.writeLock().lock();
         try {
-            Requests.checkOpen(closed, this);
             awaitUnfenced(clusterRange(offset, length));
-            dropped = zeroer.apply(offset, length, mode);
-            if (dropped.isEmpty()) {
-                return;
-            }
-            unlocked++;
+            zeroer.apply(offset, length, mode, dropped);
+        } catch (IOException | RuntimeException | Error e) {
+            failed = e;                 // clusters dropped before the failure are still freed below
         } finally {
+            if (!dropped.isEmpty()) {
+                unlocked++;
+            }
             lock.writeLock().unlock();
         }
-        IOException failed = null;
-        try {
-            refcounts.punch(dropped);
-        } catch (IOException e) {
-            failed = e;
-        }
-        lock.writeLock().lock();
-        try {
-            unlocked--;
-            unfenced.signalAll();
-            refcounts.release(dropped);
-        } catch (IOException | RuntimeException e) {
-            if (failed != null) {
-                e.addSuppressed(failed);
+        if (!dropped.isEmpty()) {
+            try {
+                refcounts.punch(dropped);
+            } catch (IOException | RuntimeException | Error e) {
+                failed = chain(failed, e);
+            } finally {
+                lock.writeLock().lock();
+                try {
+                    unlocked--;
+                    unfenced.signalAll();
+                    refcounts.release(dropped);
+                } catch (IOException | RuntimeException | Error e) {
+                    failed = chain(failed, e);
+                } finally {
+                    lock.writeLock().unlock();
+                }
             }
-            throw e;
-        } finally {
-            lock.writeLock().unlock();
         }
-        if (failed != null) {
-            throw failed;
-        }
+        rethrow(failed);
     }
 
     @Override

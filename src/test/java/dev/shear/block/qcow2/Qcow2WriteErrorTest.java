@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shear.testing.Interop;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -69,5 +72,32 @@ class Qcow2WriteErrorTest {
         try (Qcow2Node again = Qcow2Node.open(image, false)) {
             assertThat(w.firstDifference(again.read(0, SIZE))).as("%s: first wrong byte, reopened", what).isEqualTo(-1);
         }
+    }
+
+    @Test
+    void aDiscardFailingInItsSecondL2TableStillFreesWhatTheFirstDropped() throws IOException {
+        Interop.require("qemu-img");
+        int table = 64 * 512;                               // one L2 table of 512-byte clusters maps 32 KiB
+        Path image = dir.resolve("d.qcow2");
+        byte[] data = RandomWorkload.randomBytes(2 * table, 5);
+        try (Qcow2Node n = Qcow2Node.create(image, new Qcow2Options(SIZE, 512, null))) {
+            n.write(0, ByteBuffer.wrap(data), false);
+        }
+        CrashingHostFile dry = CrashingHostFile.transientFault(ChannelHostFile.open(copy(image), true), -1);
+        long before;
+        try (Qcow2Node n = Qcow2Node.open(dry, true, Qcow2CacheSize.DEFAULT, 0)) {
+            before = dry.changes();
+            n.discard(0, 2L * table);
+        }
+        // the discard's changes: table 1's L2 entries, table 2's, then punches and refcounts
+        long secondTable = before + 2;
+        try (Qcow2Node n = Qcow2Node.open(CrashingHostFile.transientFault(ChannelHostFile.open(image, true), secondTable),
+                true, Qcow2CacheSize.DEFAULT, 0)) {
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> n.discard(0, 2L * table)))
+                    .hasMessageContaining("simulated write error at change " + secondTable);
+            assertThat(n.read(0, table)).as("the first table's clusters are discarded").isEqualTo(new byte[table]);
+            assertThat(n.read(table, table)).as("the second table's are not").isEqualTo(Arrays.copyOfRange(data, table, 2 * table));
+        }
+        QemuTools.check(image).assertClean("the clusters the first table dropped are free again, not leaked");
     }
 }
