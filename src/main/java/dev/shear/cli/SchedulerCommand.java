@@ -8,7 +8,6 @@ import dev.shear.datacenter.jobs.Scheduler;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -58,7 +57,7 @@ public final class SchedulerCommand implements Callable<Integer> {
         try {
             return schedule(dc, clock, jobs, runner, stop);
         } catch (InterruptedException e) {
-            Cli.out(spec).println(JobCommand.time(Instant.now()) + "  scheduler stopped");
+            Cli.out(spec).println(JobCommand.time(clock.instant()) + "  scheduler stopped");
             Cli.out(spec).flush();
             return ExitCodes.INTERRUPTED;
         } finally {

@@ -4,11 +4,8 @@ import dev.shear.bitmap.ClusterBitmap;
 import dev.shear.block.BlockNode;
 import dev.shear.block.BlockStatus;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -24,10 +21,8 @@ import java.util.concurrent.locks.ReentrantLock;
 ///   gives them back (sets the bits again). So a set bit never overlaps an in-flight task.
 /// * [#copy] returns only when no cluster of its range is dirty or in flight: callers that overlap
 ///   an in-flight task wait for it, then retry what it gave back.
-/// * Zero runs of the source (from block status, whole clusters) are written to the target as
-///   zeroes with unmap allowed, so a sparse source gives a sparse target; with `skipUnallocated`
-///   (`sync=top`) clusters the source's top layer does not hold are not copied at all.
-/// * Buffers in flight never exceed the memory budget; each piece is at most 1 MiB.
+/// * The bytes are moved by a [RangeCopier]: zero runs as zeroes (the target stays sparse),
+///   `sync=top` skipping what the source's top layer does not hold, data within the memory budget.
 /// * With `discardSource`, each successful task discards its range on the source before the task
 ///   ends (for a snapshot-access source this frees the fleecing image).
 public final class BlockCopy {
@@ -41,14 +36,10 @@ public final class BlockCopy {
     private final long length;
     private final int clusterSize;
     private final long chunk;
-    private final boolean skipUnallocated;
     private final boolean discardSource;
     private final List<String> warnings;
     private final RateLimiter limiter;
-    /// Memory budget in KiB permits.
-    private final Semaphore memory;
-    private final int memoryPermits;
-    private final ConcurrentLinkedDeque<ByteBuffer> buffers = new ConcurrentLinkedDeque<>();
+    private final RangeCopier copier;
 
     private final ReentrantLock lock = new ReentrantLock();
     /// Signalled whenever a task ends or bits are reset.
@@ -62,7 +53,6 @@ public final class BlockCopy {
     /// Where background workers look for work next. Guarded by `lock`.
     private long cursor;
     private final AtomicLong bytesDone = new AtomicLong();
-    private final AtomicLong bytesCopiedAsData = new AtomicLong();
 
     /// A range being copied.
     private record Task(long offset, long bytes) {
@@ -78,12 +68,10 @@ public final class BlockCopy {
         this.length = source.size();
         this.clusterSize = clusterSize;
         this.chunk = chunk;
-        this.skipUnallocated = options.skipUnallocated();
         this.discardSource = options.discardSource();
         this.warnings = List.copyOf(warnings);
         this.limiter = new RateLimiter(options.speed());
-        this.memoryPermits = (int) Math.max(1, Math.min(Integer.MAX_VALUE, options.memoryBudget() / 1024));
-        this.memory = new Semaphore(memoryPermits);
+        this.copier = new RangeCopier(source, target, clusterSize, options.skipUnallocated(), options.memoryBudget());
         this.copyBitmap = new ClusterBitmap(length, clusterSize);
         if (initial == null) {
             copyBitmap.setAll();
@@ -182,7 +170,7 @@ public final class BlockCopy {
 
     /// Bytes that were read from the source and written as data (not zero runs).
     public long bytesCopiedAsData() {
-        return bytesCopiedAsData.get();
+        return copier.bytesCopiedAsData();
     }
 
     /// Bytes still to copy: dirty plus in flight.
@@ -205,11 +193,11 @@ public final class BlockCopy {
     }
 
     long alignDown(long v) {
-        return v / clusterSize * clusterSize;
+        return copier.alignDown(v);
     }
 
     long alignUp(long v) {
-        return Math.min(length, (v + clusterSize - 1) / clusterSize * clusterSize);
+        return copier.alignUp(v);
     }
 
     /// Copies every dirty cluster touched by `[offset, offset+bytes)`, ignoring the rate limit
@@ -339,12 +327,12 @@ public final class BlockCopy {
                     }
                     continue;
                 }
-                long before = bytesCopiedAsData.get();
+                long moved = 0;
                 try {
-                    run(t);
+                    moved = run(t);
                 } finally {
                     // only data moved counts against the limit; zero runs are free
-                    limiter.refund(chunk - Math.min(chunk, bytesCopiedAsData.get() - before));
+                    limiter.refund(chunk - Math.min(chunk, moved));
                 }
             }
         } catch (InterruptedException e) {
@@ -429,14 +417,16 @@ public final class BlockCopy {
         return false;
     }
 
-    private void run(Task t) throws IOException, InterruptedException {
+    /// Copies task `t`; returns the bytes it moved as data.
+    private long run(Task t) throws IOException, InterruptedException {
         boolean ok = false;
         try {
-            copyRange(t.offset(), t.end());
+            long moved = copier.copy(t.offset(), t.end());
             if (discardSource) {
                 source.discard(t.offset(), t.bytes());
             }
             ok = true;
+            return moved;
         } finally {
             lock.lock();
             try {
@@ -452,52 +442,5 @@ public final class BlockCopy {
                 lock.unlock();
             }
         }
-    }
-
-    private void copyRange(long start, long end) throws IOException, InterruptedException {
-        long pos = start;
-        while (pos < end) {
-            BlockStatus s = source.blockStatus(pos, end - pos);
-            boolean unallocated = s.state() == BlockStatus.State.UNALLOCATED;
-            if (s.state() == BlockStatus.State.ZERO || (unallocated && skipUnallocated)) {
-                long zeroEnd = s.end() >= end ? end : alignDown(s.end());
-                if (zeroEnd > pos) {
-                    if (!unallocated) {
-                        target.writeZeroes(pos, zeroEnd - pos, true);
-                    }
-                    pos = zeroEnd;
-                    continue;
-                }
-            }
-            long dataEnd = Math.min(end, alignUp(s.end()));
-            copyData(pos, dataEnd);
-            pos = dataEnd;
-        }
-    }
-
-    private void copyData(long start, long end) throws IOException, InterruptedException {
-        long pos = start;
-        while (pos < end) {
-            int n = (int) Math.min(MAX_BUFFER, end - pos);
-            int permits = Math.min(memoryPermits, (n + 1023) / 1024);
-            memory.acquire(permits);
-            ByteBuffer buf = takeBuffer();
-            try {
-                buf.clear().limit(n);
-                source.read(pos, buf);
-                buf.flip();
-                target.write(pos, buf, false);
-            } finally {
-                buffers.push(buf);
-                memory.release(permits);
-            }
-            bytesCopiedAsData.addAndGet(n);
-            pos += n;
-        }
-    }
-
-    private ByteBuffer takeBuffer() {
-        ByteBuffer b = buffers.poll();
-        return b != null ? b : ByteBuffer.allocateDirect(MAX_BUFFER + 4096).alignedSlice(4096);
     }
 }

@@ -50,9 +50,4 @@ public final class IoThreads {
     public static void helper(Runnable r) {
         HELPERS.execute(r);
     }
-
-    /// An executor over [#helper], for APIs that take one.
-    public static ExecutorService helpers() {
-        return HELPERS;
-    }
 }

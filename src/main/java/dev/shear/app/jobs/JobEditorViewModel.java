@@ -13,6 +13,7 @@ import dev.shear.datacenter.jobs.Schedule;
 import java.time.Clock;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.BooleanBinding;
@@ -184,14 +185,14 @@ public final class JobEditorViewModel extends CheckedForm<BackupJobConfig> {
     /// Adds `vmid` to the guest-id text or takes it out, keeping the other ids in order (items that
     /// are not ids are dropped); the checklist's way of editing the text.
     public void setChosen(int vmid, boolean chosen) {
-        java.util.TreeSet<Integer> ids = listedIds();
+        TreeSet<Integer> ids = listedIds();
         if (chosen ? ids.add(vmid) : ids.remove(vmid)) {
             guests.setText(String.join(",", ids.stream().map(String::valueOf).toList()));
         }
     }
 
-    private java.util.TreeSet<Integer> listedIds() {
-        java.util.TreeSet<Integer> ids = new java.util.TreeSet<>();
+    private TreeSet<Integer> listedIds() {
+        TreeSet<Integer> ids = new TreeSet<>();
         for (String item : guests.text().split(",")) {
             try {
                 ids.add(Integer.parseInt(item.strip()));

@@ -68,12 +68,16 @@ final class BenchSupport {
         if (!Files.isReadable(stats)) {
             return;
         }
+        List<String> disks = new ArrayList<>();      // whole disks: those in /sys/block, not loop or ram devices
+        try (var s = Files.list(Path.of("/sys/block"))) {
+            s.map(p -> p.getFileName().toString()).filter(n -> !n.matches("(loop|ram|zram).*")).forEach(disks::add);
+        }
         long deadline = System.nanoTime() + 60_000_000_000L;
-        String last = diskCounters(stats);
+        String last = diskCounters(stats, disks);
         long quietSince = System.nanoTime();
         while (System.nanoTime() < deadline && System.nanoTime() - quietSince < 2_000_000_000L) {
             Thread.sleep(250);
-            String now = diskCounters(stats);
+            String now = diskCounters(stats, disks);
             if (!now.equals(last)) {
                 quietSince = System.nanoTime();
                 last = now;
@@ -81,13 +85,12 @@ final class BenchSupport {
         }
     }
 
-    /// The I/O counters of the whole disks (those in `/sys/block`, not loop or ram devices) in
-    /// `/proc/diskstats`.
-    private static String diskCounters(Path stats) throws IOException {
+    /// The I/O counters of `disks` in `/proc/diskstats`.
+    private static String diskCounters(Path stats, List<String> disks) throws IOException {
         StringBuilder b = new StringBuilder();
         for (String line : Files.readAllLines(stats)) {
             String[] f = line.trim().split("\\s+");
-            if (f.length > 13 && Files.exists(Path.of("/sys/block", f[2])) && !f[2].matches("(loop|ram|zram).*")) {
+            if (f.length > 13 && disks.contains(f[2])) {
                 b.append(f[2]).append(' ').append(f[3]).append(' ').append(f[7]).append(' ');
                 if (f.length > 14) {
                     b.append(f[14]);                      // discards completed (kernel 4.18+)
