@@ -82,10 +82,16 @@ public record ProcessOwner(
     /// The state letter and start time of a process, or null when there is no such process.
     static Stat readStat(long pid) throws IOException {
         String text;
+        Path dir = PROC.resolve(Long.toString(pid));
         try {
-            text = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.UTF_8);
+            text = Files.readString(dir.resolve("stat"), StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             return null;
+        } catch (IOException e) {
+            if (!Files.exists(dir)) {
+                return null;                     // it went between open and read (the read fails with ESRCH)
+            }
+            throw e;
         }
         // "pid (comm) state ppid …": comm may hold spaces and parentheses, so fields count from the last ')'
         int close = text.lastIndexOf(')');

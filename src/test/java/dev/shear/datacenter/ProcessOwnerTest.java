@@ -57,8 +57,9 @@ class ProcessOwnerTest {
 
     @Test
     void aZombieIsNotAlive() throws Exception {
-        // the shell's child exits at once but is never reaped while the shell sleeps
-        Process sh = new ProcessBuilder("sh", "-c", "sleep 0 & echo $!; exec sleep 60").start();
+        // the shell's child exits once the shell has become `sleep 60`, which never reaps it (a
+        // child exiting at once could be reaped by the shell before its exec)
+        Process sh = new ProcessBuilder("sh", "-c", "sleep 1 & echo $!; exec sleep 60").start();
         try {
             long zombie = Long.parseLong(new java.io.BufferedReader(new java.io.InputStreamReader(sh.getInputStream()))
                     .readLine().trim());
