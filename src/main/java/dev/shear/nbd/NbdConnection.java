@@ -78,8 +78,8 @@ final class NbdConnection implements Runnable {
                 session.lease().close();
             }
             log.debug("closed");
+            onEnd.run();                  // the server forgets it before anyone waiting for the end wakes
             ended.countDown();
-            onEnd.run();
         }
     }
 
