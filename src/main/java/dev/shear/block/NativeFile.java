@@ -10,14 +10,20 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
-/// A POSIX file descriptor for what `FileChannel` cannot do: punching holes and zeroing ranges
-/// (`fallocate`), finding data and holes (`lseek` with `SEEK_DATA`/`SEEK_HOLE`) and counting
-/// allocated blocks (`fstat`).
-/// Calls go through Java's foreign-function API (no JNI). Data I/O stays on a `FileChannel` of the
-/// same file; both act on the same inode.
+/// A POSIX file descriptor: positional data I/O (`pread`, `pwrite`, `fsync`, `fdatasync`), and
+/// what `FileChannel` cannot do: punching holes and zeroing ranges (`fallocate`), finding data and
+/// holes (`lseek` with `SEEK_DATA`/`SEEK_HOLE`), counting allocated blocks (`fstat`) and telling
+/// the kernel the access pattern (`posix_fadvise`, which acts on this descriptor only, so data I/O
+/// must use it too: see `docs/decisions/0013-no-readahead-on-live-images.md`).
+/// Calls go through Java's foreign-function API (no JNI). A call is not interruptible: it is one
+/// system call that returns when the kernel is done, so callers run them on platform threads.
 ///
 /// Thread-safe: the descriptor never changes after open, each call is a single system call, and
 /// close waits for calls in flight.
@@ -25,6 +31,11 @@ public final class NativeFile implements AutoCloseable {
     private static final int O_RDONLY = 0;
     private static final int O_RDWR = 2;
     private static final int O_CLOEXEC = 02000000;
+    private static final int O_DIRECT = 040000;
+    private static final int POSIX_FADV_RANDOM = 1;
+    private static final int EINTR = 4;
+    private static final int ENOENT = 2;
+    private static final int EACCES = 13;
     private static final int FALLOC_FL_KEEP_SIZE = 1;
     private static final int FALLOC_FL_PUNCH_HOLE = 2;
     private static final int FALLOC_FL_ZERO_RANGE = 0x10;
@@ -37,6 +48,7 @@ public final class NativeFile implements AutoCloseable {
     /// `struct stat` on x86_64 glibc is 144 bytes; `st_blocks` (512-byte units) is at offset 64.
     private static final long STAT_SIZE = 144;
     private static final long ST_BLOCKS_OFFSET = 64;
+    private static final long ST_SIZE_OFFSET = 48;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
@@ -53,6 +65,21 @@ public final class NativeFile implements AutoCloseable {
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
     private static final MethodHandle FSTAT = downcall("fstat",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    private static final MethodHandle PREAD = downcall("pread",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+    private static final MethodHandle PWRITE = downcall("pwrite",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+    private static final MethodHandle FSYNC = downcall("fsync",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle FDATASYNC = downcall("fdatasync",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    /// `posix_fadvise` returns the error number instead of setting errno.
+    private static final MethodHandle FADVISE = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("posix_fadvise").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LINKER.defaultLookup().find("strerror").orElseThrow(),
             FunctionDescriptor.of(ValueLayout.ADDRESS.withTargetLayout(MemoryLayout.sequenceLayout(256, ValueLayout.JAVA_BYTE)),
@@ -81,12 +108,23 @@ public final class NativeFile implements AutoCloseable {
 
     /// Opens `path` (which must exist) read-write, or read-only when `writable` is false.
     public static NativeFile open(Path path, boolean writable) throws IOException {
+        return open(path, writable, false);
+    }
+
+    /// Opens `path` (which must exist) read-write or read-only, with `O_DIRECT` when `direct`.
+    public static NativeFile open(Path path, boolean writable, boolean direct) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment name = arena.allocateFrom(path.toString());
-            int fd = (int) OPEN.invokeExact(state, name, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0);
+            int flags = (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | (direct ? O_DIRECT : 0);
+            int fd = (int) OPEN.invokeExact(state, name, flags, 0);
             if (fd < 0) {
-                throw error("open", path, errno(state));
+                int e = errno(state);
+                throw switch (e) {
+                    case ENOENT -> new NoSuchFileException(path.toString(), null, strerror(e));
+                    case EACCES -> new AccessDeniedException(path.toString(), null, strerror(e));
+                    default -> new FileSystemException(path.toString(), null, strerror(e));
+                };
             }
             return new NativeFile(path, fd);
         } catch (IOException e) {
@@ -94,6 +132,77 @@ public final class NativeFile implements AutoCloseable {
         } catch (Throwable t) {
             throw new IOException("open " + path + ": " + t, t);
         }
+    }
+
+    /// The path this descriptor was opened with.
+    public Path path() {
+        return path;
+    }
+
+    /// Reads into `dst` (a direct buffer) at `offset`, once: returns the bytes read (0 at the end of
+    /// the file) and advances `dst`'s position by them.
+    public int pread(long offset, ByteBuffer dst) throws IOException {
+        return transfer(offset, dst, false);
+    }
+
+    /// Writes from `src` (a direct buffer) at `offset`, once: returns the bytes written and advances
+    /// `src`'s position by them. `ENOSPC` and `EDQUOT` become [NoSpaceException].
+    public int pwrite(long offset, ByteBuffer src) throws IOException {
+        return transfer(offset, src, true);
+    }
+
+    private int transfer(long offset, ByteBuffer buf, boolean write) throws IOException {
+        if (!buf.isDirect()) {
+            throw new IllegalArgumentException("native I/O needs a direct buffer");
+        }
+        int n = buf.remaining();
+        if (n == 0) {
+            return 0;
+        }
+        MemorySegment mem = MemorySegment.ofBuffer(buf);
+        int done = onFd(write ? "pwrite" : "pread", state -> {
+            while (true) {
+                long r = write ? (long) PWRITE.invokeExact(state, fd, mem, (long) n, offset)
+                        : (long) PREAD.invokeExact(state, fd, mem, (long) n, offset);
+                if (r >= 0) {
+                    return (int) r;
+                }
+                int e = errno(state);
+                if (e == ENOSPC || e == EDQUOT) {
+                    throw new NoSpaceException((e == ENOSPC ? "no space left on device" : "disk quota exceeded")
+                            + " for " + path + " (writing " + n + " bytes at " + offset + ")");
+                }
+                if (e != EINTR) {
+                    throw error((write ? "writing " : "reading ") + n + " bytes at " + offset
+                            + (write ? " to" : " of"), path, e);
+                }
+            }
+        });
+        buf.position(buf.position() + done);
+        return done;
+    }
+
+    /// `fsync` (with `metadata`) or `fdatasync`.
+    public void sync(boolean metadata) throws IOException {
+        onFd("fsync", state -> {
+            int rc = metadata ? (int) FSYNC.invokeExact(state, fd) : (int) FDATASYNC.invokeExact(state, fd);
+            if (rc != 0) {
+                throw error("flushing", path, errno(state));
+            }
+            return null;
+        });
+    }
+
+    /// Tells the kernel that this descriptor reads at random (`POSIX_FADV_RANDOM`): reads fetch
+    /// what they ask for and no readahead around it.
+    public void adviseRandom() throws IOException {
+        onFd("posix_fadvise", state -> {
+            int rc = (int) FADVISE.invokeExact(fd, 0L, 0L, POSIX_FADV_RANDOM);
+            if (rc != 0) {
+                throw error("posix_fadvise(RANDOM) on", path, rc);
+            }
+            return null;
+        });
     }
 
     /// Deallocates `[offset, offset+length)` keeping the file size; the range then reads as zeroes.
@@ -156,6 +265,15 @@ public final class NativeFile implements AutoCloseable {
 
     /// Bytes of storage the file occupies (`st_blocks` × 512, what `du -B1` shows).
     public long allocatedBytes() throws IOException {
+        return stat(ST_BLOCKS_OFFSET) * 512;
+    }
+
+    /// The file's length in bytes (`st_size`).
+    public long size() throws IOException {
+        return stat(ST_SIZE_OFFSET);
+    }
+
+    private long stat(long fieldOffset) throws IOException {
         return onFd("fstat", state -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment st = arena.allocate(STAT_SIZE, 8);
@@ -163,7 +281,7 @@ public final class NativeFile implements AutoCloseable {
                 if (rc != 0) {
                     throw error("fstat", path, errno(state));
                 }
-                return st.get(ValueLayout.JAVA_LONG, ST_BLOCKS_OFFSET) * 512;
+                return st.get(ValueLayout.JAVA_LONG, fieldOffset);
             }
         });
     }

@@ -3,103 +3,82 @@ package dev.shear.block;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedByInterruptException;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.FileChannel;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/// Positional, all-or-error I/O on one file through a [FileChannel], for [RawFileNode].
+/// Positional, all-or-error I/O on one file through one [NativeFile] descriptor, for [RawFileNode]
+/// and the files under qcow2 images.
 ///
-/// What it adds to the channel:
+/// What it adds to the descriptor:
 /// * **Full transfers.** Reads and writes loop until the buffer is done; a read that meets the end
 ///   of the file (someone truncated it) fails instead of returning short.
-/// * **Interrupts do not break the file.** A `FileChannel` closes itself when a thread is
-///   interrupted during I/O, which would fail every other user of the node. Here the channel is
-///   reopened: the interrupted caller gets an [InterruptedIOException] (its interrupt status kept),
-///   callers caught by the close retry on the new channel.
+/// * **Interrupts fail only the interrupted request.** A request whose thread is interrupted fails
+///   before it starts with an [InterruptedIOException] (the interrupt status kept); the file stays
+///   open for every other request. A system call under way is not interrupted (it is one `pread` or
+///   `pwrite`, and ends when the kernel is done).
 /// * **Any buffer.** Heap buffers, and direct buffers not aligned for `O_DIRECT`, are copied through
 ///   pooled aligned direct buffers of at most [#BOUNCE] bytes (so memory stays bounded whatever the
-///   caller passes and whichever thread calls; the JDK's own per-thread cache would keep one
-///   temporary buffer per thread and request size).
+///   caller passes and whichever thread calls).
 /// * **Errors name the file.** `ENOSPC`/`EDQUOT` become [NoSpaceException].
 ///
-/// Thread-safe: positional `FileChannel` I/O needs no lock; [#channel] is replaced only under
-/// [#reopenLock].
-final class PositionalChannel implements AutoCloseable {
+/// Thread-safe: positional I/O needs no lock.
+public final class PositionalChannel implements AutoCloseable {
     /// The largest bounce buffer, and the largest piece of zeroes written at once.
     static final int BOUNCE = 1 << 20;
     private static final int MAX_SPARE = 8;
     private static final int ZERO_ALIGN = 64 * 1024;
-    /// One MiB of zeroes, aligned for any `O_DIRECT` block size up to 64 KiB; only duplicates of it
-    /// are handed to the channel, so its position never moves.
-    private static final ByteBuffer ZEROES =
-            ByteBuffer.allocateDirect(BOUNCE + ZERO_ALIGN).alignedSlice(ZERO_ALIGN).limit(BOUNCE).asReadOnlyBuffer();
+    /// One MiB of zeroes, aligned for any `O_DIRECT` block size up to 64 KiB; never written into,
+    /// and only duplicates of it are handed out, so its position never moves.
+    private static final ByteBuffer ZEROES = ByteBuffer.allocateDirect(BOUNCE + ZERO_ALIGN).alignedSlice(ZERO_ALIGN)
+            .limit(BOUNCE);
 
     private final Path path;
-    private final Set<OpenOption> options;
+    private final NativeFile file;
     private final int alignment;
-    private final Object reopenLock = new Object();
-    /// The open channel; replaced (after an interrupt closed it) and closed only under [#reopenLock].
-    private volatile FileChannel channel;
-    /// Set once, under [#reopenLock], by [#close()].
-    private volatile boolean closed;
     /// Aligned direct buffers of [#BOUNCE] bytes ready for reuse; [#spareCount] bounds it loosely.
     private final ConcurrentLinkedQueue<ByteBuffer> spare = new ConcurrentLinkedQueue<>();
     private final AtomicInteger spareCount = new AtomicInteger();
 
-    /// Opens `path` with `options` (which the caller has validated); `alignment` is 1, or the
-    /// `O_DIRECT` block size that buffers, positions and lengths must respect.
-    PositionalChannel(Path path, Set<OpenOption> options, int alignment) throws IOException {
+    /// Opens `path` read-write or read-only, with `O_DIRECT` when `alignment` is more than 1 (then
+    /// buffers, positions and lengths must be multiples of it).
+    public PositionalChannel(Path path, boolean writable, int alignment) throws IOException {
         if (alignment > ZERO_ALIGN) {
             throw new IOException("direct I/O block size " + alignment + " of " + path + " is larger than "
                     + ZERO_ALIGN + " bytes, which Shear does not support");
         }
         this.path = path;
-        this.options = Set.copyOf(options);
         this.alignment = alignment;
-        this.channel = FileChannel.open(path, options);
+        this.file = NativeFile.open(path, writable, alignment > 1);
+    }
+
+    /// The descriptor, for what is not data I/O (holes, block status, advice).
+    public NativeFile file() {
+        return file;
     }
 
     /// The file's current length.
-    long size() throws IOException {
-        return ioLong(FileChannel::size);
+    public long size() throws IOException {
+        return file.size();
     }
 
     /// Reads `dst.remaining()` bytes at `pos`.
-    void read(long pos, ByteBuffer dst) throws IOException {
-        try {
-            transfer(pos, dst, false);
-        } catch (InterruptedIOException | NoSpaceException e) {
-            throw e;
-        } catch (IOException e) {
-            throw new IOException("reading " + path + " at " + pos + ": " + e.getMessage(), e);
-        }
+    public void read(long pos, ByteBuffer dst) throws IOException {
+        transfer(pos, dst, false, false);
+    }
+
+    /// Reads `dst.remaining()` bytes at `pos`; bytes past the end of the file read as zeroes.
+    public void readZeroPadded(long pos, ByteBuffer dst) throws IOException {
+        transfer(pos, dst, false, true);
     }
 
     /// Writes `src.remaining()` bytes at `pos`.
-    void write(long pos, ByteBuffer src) throws IOException {
-        int length = src.remaining();
-        try {
-            transfer(pos, src, true);
-        } catch (InterruptedIOException | NoSpaceException e) {
-            throw e;
-        } catch (IOException e) {
-            if (isNoSpace(e)) {
-                NoSpaceException full = new NoSpaceException("no space left on device for " + path
-                        + " (writing " + length + " bytes at " + pos + ")");
-                full.initCause(e);
-                throw full;
-            }
-            throw new IOException("writing " + length + " bytes to " + path + " at " + pos + ": " + e.getMessage(), e);
-        }
+    public void write(long pos, ByteBuffer src) throws IOException {
+        transfer(pos, src, true, false);
     }
 
     /// Writes `length` zero bytes at `pos` (allocating them, as any write does).
-    void writeZeroes(long pos, long length) throws IOException {
+    public void writeZeroes(long pos, long length) throws IOException {
         for (long done = 0; done < length; ) {
             int n = (int) Math.min(length - done, BOUNCE);
             write(pos + done, ZEROES.duplicate().limit(n));
@@ -108,27 +87,22 @@ final class PositionalChannel implements AutoCloseable {
     }
 
     /// `fsync` (with `metadata`) or `fdatasync`.
-    void force(boolean metadata) throws IOException {
-        try {
-            io(ch -> {
-                ch.force(metadata);
-                return 0;
-            });
-        } catch (InterruptedIOException e) {
-            throw e;
-        } catch (IOException e) {
-            throw new IOException("flushing " + path + ": " + e.getMessage(), e);
-        }
+    public void force(boolean metadata) throws IOException {
+        file.sync(metadata);
     }
 
     /// Moves `buf.remaining()` bytes between `buf` and the file at `pos`, through bounce buffers
-    /// when the channel cannot take `buf` itself.
-    private void transfer(long pos, ByteBuffer buf, boolean write) throws IOException {
+    /// when the descriptor cannot take `buf` itself.
+    private void transfer(long pos, ByteBuffer buf, boolean write, boolean pad) throws IOException {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new InterruptedIOException((write ? "write to " : "read of ") + path
+                    + " not started: the thread was interrupted (the file stays open for other requests)");
+        }
         if (!needsBounce(buf)) {
             if (write) {
                 writeFully(pos, buf);
             } else {
-                readFully(pos, buf);
+                readFully(pos, buf, pad);
             }
             return;
         }
@@ -143,7 +117,7 @@ final class PositionalChannel implements AutoCloseable {
                     writeFully(at, b);
                     buf.position(buf.position() + n);
                 } else {
-                    readFully(at, b);
+                    readFully(at, b, pad);
                     buf.put(b.flip());
                 }
                 at += n;
@@ -153,13 +127,18 @@ final class PositionalChannel implements AutoCloseable {
         }
     }
 
-    private void readFully(long pos, ByteBuffer dst) throws IOException {
+    private void readFully(long pos, ByteBuffer dst, boolean pad) throws IOException {
         for (long at = pos; dst.hasRemaining(); ) {
-            long where = at;
-            int n = io(ch -> ch.read(dst, where));
-            if (n < 0) {
-                throw new IOException("the file ends at " + where + ", before the node's end "
-                        + "(was it truncated by another program?)");
+            int n = file.pread(at, dst);
+            if (n == 0 && pad) {
+                while (dst.hasRemaining()) {
+                    dst.put(ZEROES.duplicate().limit(Math.min(dst.remaining(), BOUNCE)));
+                }
+                return;
+            }
+            if (n == 0) {
+                throw new IOException("reading " + path + " at " + pos + ": the file ends at " + at
+                        + ", before the node's end (was it truncated by another program?)");
             }
             at += n;
         }
@@ -167,8 +146,7 @@ final class PositionalChannel implements AutoCloseable {
 
     private void writeFully(long pos, ByteBuffer src) throws IOException {
         for (long at = pos; src.hasRemaining(); ) {
-            long where = at;
-            at += io(ch -> ch.write(src, where));
+            at += file.pwrite(at, src);
         }
     }
 
@@ -194,65 +172,8 @@ final class PositionalChannel implements AutoCloseable {
         }
     }
 
-    /// One channel operation; `io` runs it again on a reopened channel when another thread's
-    /// interrupt closed the channel under it.
-    @FunctionalInterface
-    private interface ChannelOp {
-        long run(FileChannel ch) throws IOException;
-    }
-
-    private int io(ChannelOp op) throws IOException {
-        return (int) ioLong(op);
-    }
-
-    private long ioLong(ChannelOp op) throws IOException {
-        while (true) {
-            FileChannel ch = channel;
-            try {
-                return op.run(ch);
-            } catch (ClosedByInterruptException e) {
-                reopenAfter(ch);
-                InterruptedIOException ie = new InterruptedIOException("I/O on " + path
-                        + " was interrupted (the file stays open for other requests)");
-                ie.initCause(e);
-                throw ie;
-            } catch (ClosedChannelException e) {
-                if (closed) {
-                    throw new IOException(path + " is closed", e);
-                }
-                reopenAfter(ch);
-            }
-        }
-    }
-
-    private void reopenAfter(FileChannel broken) throws IOException {
-        synchronized (reopenLock) {
-            if (closed) {
-                throw new IOException(path + " is closed");
-            }
-            if (channel == broken) {
-                channel = FileChannel.open(path, options);
-            }
-        }
-    }
-
-    /// True when `e` (from a write) is the kernel's "no space" or "quota exceeded" error; the JDK
-    /// reports it only as the `strerror` text, which is locale-dependent, so compare with libc's.
-    static boolean isNoSpace(IOException e) {
-        String m = e.getMessage();
-        if (m == null) {
-            return false;
-        }
-        return m.contains("No space left on device") || m.contains("Disk quota exceeded")
-                || m.contains(NativeFile.strerror(NativeFile.ENOSPC))
-                || m.contains(NativeFile.strerror(NativeFile.EDQUOT));
-    }
-
     @Override
     public void close() throws IOException {
-        synchronized (reopenLock) {
-            closed = true;
-            channel.close();
-        }
+        file.close();
     }
 }

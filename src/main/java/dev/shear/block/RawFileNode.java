@@ -1,6 +1,5 @@
 package dev.shear.block;
 
-import com.sun.nio.file.ExtendedOpenOption;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -9,12 +8,8 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.HashSet;
 import java.util.Objects;
-import java.util.Set;
 
 /// A raw image: a plain (usually sparse) file whose bytes are the disk's bytes.
 ///
@@ -32,13 +27,17 @@ import java.util.Set;
 /// * **Read-only** nodes refuse writes, write-zeroes and discards with an [IOException] before
 ///   touching the file.
 /// * **Interrupts** fail only the interrupted request; the node stays open (see [PositionalChannel]).
+/// * **No readahead** on a writable image opened through the page cache (`POSIX_FADV_RANDOM`): it
+///   is a live disk, a fleecing image or a target, read where guests and backups ask, and
+///   readahead there only delays the small reads copy-before-write waits for
+///   (`docs/decisions/0013-no-readahead-on-live-images.md`). Read-only images keep it.
 ///
 /// [#clusterSize()] is the file system's block size (the hole-punching granularity). With
 /// [RawOptions#direct()] the node uses `O_DIRECT` and [#alignment()] is that block size too; callers
 /// may still pass any buffer (unaligned or heap buffers are copied through aligned ones).
 ///
-/// Thread-safe: data I/O is positional on a shared channel, the rest are single system calls on a
-/// [NativeFile]; the only mutable fields are the volatile flags below.
+/// Thread-safe: data I/O is positional on a shared descriptor, the rest are single system calls on
+/// it; the only mutable fields are the volatile flags below.
 public final class RawFileNode implements BlockNode {
     private static final int DEFAULT_BLOCK = 4096;
 
@@ -53,14 +52,13 @@ public final class RawFileNode implements BlockNode {
     /// Cleared (once) when the file system turns out not to support `FALLOC_FL_ZERO_RANGE`.
     private volatile boolean zeroRangeWorks = true;
 
-    private RawFileNode(Path path, RawOptions options, long size, int blockSize, PositionalChannel channel,
-            NativeFile nativeFile) {
+    private RawFileNode(Path path, RawOptions options, long size, int blockSize, PositionalChannel channel) {
         this.path = path;
         this.options = options;
         this.size = size;
         this.blockSize = blockSize;
         this.channel = channel;
-        this.nativeFile = nativeFile;
+        this.nativeFile = channel.file();
     }
 
     /// Creates a sparse raw image of exactly `size` bytes at `path` (which must not exist) and opens
@@ -111,43 +109,32 @@ public final class RawFileNode implements BlockNode {
         if (Files.exists(path) && !Files.isRegularFile(path)) {
             throw new IOException("cannot open raw image " + path + ": it is not a regular file");
         }
-        Set<OpenOption> opts = new HashSet<>();
-        opts.add(StandardOpenOption.READ);
-        if (options.writable()) {
-            opts.add(StandardOpenOption.WRITE);
-        }
-        if (options.direct()) {
-            opts.add(ExtendedOpenOption.DIRECT);
-        }
         int block = blockSizeOf(path);
-        PositionalChannel channel = openChannel(path, options, opts, options.direct() ? block : 1);
-        NativeFile nativeFile = null;
+        PositionalChannel channel = openChannel(path, options, options.direct() ? block : 1);
         boolean success = false;
         try {
-            nativeFile = NativeFile.open(path, options.writable());
             long size = channel.size();
             if (options.direct() && size % block != 0) {
                 throw new IOException("cannot open raw image " + path + " with direct I/O: its size " + size
                         + " is not a multiple of the file system's block size " + block);
             }
-            RawFileNode node = new RawFileNode(path, options, size, block, channel, nativeFile);
+            if (options.writable() && !options.direct()) {
+                channel.file().adviseRandom();       // no readahead: decision 0013
+            }
+            RawFileNode node = new RawFileNode(path, options, size, block, channel);
             success = true;
             return node;
         } finally {
             if (!success) {
                 channel.close();
-                if (nativeFile != null) {
-                    nativeFile.close();
-                }
             }
         }
     }
 
-    private static PositionalChannel openChannel(Path path, RawOptions options, Set<OpenOption> opts, int align)
-            throws IOException {
+    private static PositionalChannel openChannel(Path path, RawOptions options, int align) throws IOException {
         String how = (options.writable() ? "read-write" : "read-only") + (options.direct() ? " with O_DIRECT" : "");
         try {
-            return new PositionalChannel(path, opts, align);
+            return new PositionalChannel(path, options.writable(), align);
         } catch (NoSuchFileException e) {
             throw new IOException("cannot open raw image " + path + ": the file does not exist", e);
         } catch (AccessDeniedException e) {
@@ -332,7 +319,7 @@ public final class RawFileNode implements BlockNode {
             return;
         }
         closed = true;
-        try (nativeFile; channel) {
+        try (channel) {
             if (options.writable()) {
                 channel.force(true);
             }

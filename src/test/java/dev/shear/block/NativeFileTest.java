@@ -80,4 +80,41 @@ class NativeFileTest {
         nf.close();
         assertThatThrownBy(() -> nf.seekData(0)).isInstanceOf(IOException.class).hasMessageContaining("closed");
     }
+
+    @Test
+    void preadAndPwriteMoveBytesAndBufferPositions() throws IOException {
+        Path f = Files.createFile(dir.resolve("io.raw"));
+        try (NativeFile nf = NativeFile.open(f, true)) {
+            ByteBuffer out = ByteBuffer.allocateDirect(8192);
+            for (int i = 0; i < 8192; i++) {
+                out.put(i, (byte) (i * 7));
+            }
+            out.position(100);
+            assertThat(nf.pwrite(4096, out)).isEqualTo(8092);
+            assertThat(out.position()).isEqualTo(8192);
+            assertThat(nf.size()).isEqualTo(4096 + 8092);
+            nf.sync(false);
+            nf.sync(true);
+            ByteBuffer in = ByteBuffer.allocateDirect(100).position(10);
+            assertThat(nf.pread(4096, in)).isEqualTo(90);
+            assertThat(in.position()).isEqualTo(100);
+            assertThat(in.get(10)).isEqualTo((byte) 700);
+            assertThat(nf.pread(1 << 20, ByteBuffer.allocateDirect(16))).as("at the end of the file").isZero();
+            assertThatThrownBy(() -> nf.pread(0, ByteBuffer.allocate(16))).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("direct buffer");
+        }
+        byte[] onDisk = Files.readAllBytes(f);
+        assertThat(onDisk[4096]).isEqualTo((byte) 700);
+        assertThat(onDisk[4096 + 8091]).isEqualTo((byte) (8191 * 7));
+    }
+
+    @Test
+    void readOnlyDescriptorsRefuseWritesNamingTheFile() throws IOException {
+        Path f = Files.write(dir.resolve("ro.raw"), new byte[4096]);
+        try (NativeFile nf = NativeFile.open(f, false)) {
+            assertThatThrownBy(() -> nf.pwrite(0, ByteBuffer.allocateDirect(512))).isInstanceOf(IOException.class)
+                    .hasMessageContaining("ro.raw").hasMessageContaining("Bad file descriptor");
+            nf.adviseRandom();                     // advice is fine on any descriptor
+        }
+    }
 }

@@ -1,38 +1,34 @@
 package dev.shear.block.qcow2;
 
-import dev.shear.block.NativeFile;
-import dev.shear.block.NoSpaceException;
+import dev.shear.block.PositionalChannel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicLong;
 
-/// A [HostFile] on a [FileChannel] for data and a [NativeFile] for holes and `st_blocks`.
+/// A [HostFile] on a [PositionalChannel]: one descriptor for data, holes and `st_blocks`. A
+/// writable file gets no readahead (`POSIX_FADV_RANDOM`): it is a live disk, a fleecing image or a
+/// backup target (`docs/decisions/0013-no-readahead-on-live-images.md`).
 final class ChannelHostFile implements HostFile {
     private final Path path;
-    private final FileChannel channel;
-    private final NativeFile nativeFile;
+    private final PositionalChannel channel;
     /// The file size: read at open, raised by writes past the end (no one else writes the file).
     private final AtomicLong size;
 
-    private ChannelHostFile(Path path, FileChannel channel, NativeFile nativeFile) throws IOException {
+    private ChannelHostFile(Path path, PositionalChannel channel) throws IOException {
         this.path = path;
         this.channel = channel;
-        this.nativeFile = nativeFile;
         this.size = new AtomicLong(channel.size());
     }
 
     /// Opens an existing file, read-write when `writable`.
     static ChannelHostFile open(Path path, boolean writable) throws IOException {
-        OpenOption[] opts = writable
-                ? new OpenOption[] {StandardOpenOption.READ, StandardOpenOption.WRITE}
-                : new OpenOption[] {StandardOpenOption.READ};
-        FileChannel ch = FileChannel.open(path, opts);
+        PositionalChannel ch = new PositionalChannel(path, writable, 1);
         try {
-            return new ChannelHostFile(path, ch, NativeFile.open(path, writable));
+            if (writable) {
+                ch.file().adviseRandom();
+            }
+            return new ChannelHostFile(path, ch);
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
@@ -46,38 +42,14 @@ final class ChannelHostFile implements HostFile {
 
     @Override
     public void read(long position, ByteBuffer dst) throws IOException {
-        long pos = position;
-        while (dst.hasRemaining()) {
-            int n = channel.read(dst, pos);
-            if (n < 0) {
-                while (dst.hasRemaining()) {
-                    dst.put((byte) 0);
-                }
-                return;
-            }
-            pos += n;
-        }
+        channel.readZeroPadded(position, dst);
     }
 
     @Override
     public void write(long position, ByteBuffer src) throws IOException {
-        long pos = position;
-        try {
-            while (src.hasRemaining()) {
-                pos += channel.write(src, pos);
-            }
-        } catch (IOException e) {
-            String msg = e.getMessage();
-            if (msg != null && msg.contains("No space left on device")) {
-                NoSpaceException full = new NoSpaceException("writing " + path + " at " + position + ": " + msg);
-                full.initCause(e);
-                throw full;
-            }
-            throw new IOException("writing " + path + " at " + position + ": " + msg, e);
-        } finally {
-            long end = pos;
-            size.accumulateAndGet(end, Math::max);
-        }
+        int n = src.remaining();
+        channel.write(position, src);
+        size.accumulateAndGet(position + n, Math::max);
     }
 
     @Override
@@ -92,18 +64,16 @@ final class ChannelHostFile implements HostFile {
 
     @Override
     public void punchHole(long position, long length) throws IOException {
-        nativeFile.punchHole(position, length);
+        channel.file().punchHole(position, length);
     }
 
     @Override
     public long allocatedBytes() throws IOException {
-        return nativeFile.allocatedBytes();
+        return channel.file().allocatedBytes();
     }
 
     @Override
     public void close() throws IOException {
-        try (nativeFile) {
-            channel.close();
-        }
+        channel.close();
     }
 }

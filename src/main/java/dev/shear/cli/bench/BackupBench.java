@@ -69,6 +69,18 @@ public final class BackupBench implements Callable<Integer> {
             + "wait for the slow target, which takes long)")
     boolean skipNoFleecing;
 
+    @Option(names = "--no-discard-source", description = "fleecing without discard-source (the fleecing image "
+            + "keeps every copied cluster, as in QEMU 7.2)")
+    boolean noDiscardSource;
+
+    @Option(names = "--fleecing-cluster", description = "fleecing image cluster size, the copy-before-write "
+            + "granularity (default: as Shear chooses for the disk)")
+    String fleecingCluster;
+
+    @Option(names = "--max-chunk", defaultValue = "0", description = "perf max-chunk of the backups in the latency "
+            + "runs (default: ${DEFAULT-VALUE}, no limit)")
+    String maxChunk;
+
     @Option(names = "--dir", description = "scratch directory (default: a new one under /var/tmp)")
     Path dir;
 
@@ -216,9 +228,13 @@ public final class BackupBench implements Callable<Integer> {
             }
             try (Qcow2Node tgt = Qcow2Node.create(target, Qcow2Options.of(bytes));
                  Qcow2Node fl = fleecing ? Qcow2Node.create(fleece, Qcow2Options.of(bytes)
-                         .withClusterSize(FleecingGranularity.forDisk(bytes))) : null) {
+                         .withClusterSize(fleecingCluster != null ? (int) Sizes.parse(fleecingCluster)
+                                 : FleecingGranularity.forDisk(bytes))) : null) {
                 ThrottleNode slow = new ThrottleNode(tgt, rate);
-                BackupOptions options = fleecing ? BackupOptions.fleecingDefaults() : BackupOptions.defaults();
+                BackupOptions options = fleecing ? BackupOptions.fleecingDefaults().withDiscardSource(!noDiscardSource)
+                        : BackupOptions.defaults();
+                options = options.withPerf(new Perf(options.perf().maxWorkers(), Sizes.parse(maxChunk),
+                        options.perf().minClusterSize()));
                 GuestBackup b = GuestBackup.prepare("bench", List.of(new GuestBackup.Disk("disk0", seat, slow, fl, null)),
                         options, e -> { });
                 AtomicLong peak = new AtomicLong(fleecing ? 0 : -1);
