@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -53,6 +54,7 @@ public final class CbwFilter extends FilterNode {
     /// Snapshot reads currently reading from the source, as {offset, end}. Guarded by `lock`.
     private final List<long[]> frozenReads = new ArrayList<>();
     private final AtomicReference<IOException> snapshotError = new AtomicReference<>();
+    private final LongAdder copiedBeforeWrite = new LongAdder();
     private volatile boolean closed;
 
     /// A filter copying from `bcs.source()` (the live disk) to `bcs.target()` before guest writes.
@@ -95,6 +97,11 @@ public final class CbwFilter extends FilterNode {
     /// Clusters the snapshot reader may still read (read only).
     public ClusterBitmap accessBitmap() {
         return accessBitmap;
+    }
+
+    /// Guest requests that had to copy old data before going through.
+    public long copiedBeforeWrite() {
+        return copiedBeforeWrite.sum();
     }
 
     /// Clusters the guest changed since the filter went in (read only).
@@ -172,6 +179,7 @@ public final class CbwFilter extends FilterNode {
         try {
             if (!pending.isEmpty()) {                // nothing dirty or in flight: no copy (and no thread) needed
                 copyOut(start, end);
+                copiedBeforeWrite.increment();
             }
         } catch (IOException e) {
             error = e;

@@ -1,0 +1,210 @@
+package dev.shear.backup;
+
+import dev.shear.block.BlockNode;
+import dev.shear.block.DrainableNode;
+import dev.shear.block.RawFileNode;
+import dev.shear.block.qcow2.Qcow2Node;
+import dev.shear.block.qcow2.Qcow2Options;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/// Runs the copy-before-write path a few ten thousand times on scratch images before a process's
+/// first backup, so the JIT has compiled it when a guest's writes first meet it.
+///
+/// Without it the first second of a process's first backup with fleecing runs the filter, the
+/// snapshot view, block-copy and the qcow2 fleecing image in the interpreter, and guest writes
+/// queue behind it (p99 of 1.5–1.8 ms in the first backup of `shear bench backup`, 0.4–0.6 ms in
+/// the next ones). See `docs/decisions/0014-engine-warm-up.md`.
+///
+/// The scratch images (a raw and a qcow2 disk of [#DISK_SIZE], their fleecing images and
+/// targets) live in a new directory under the system's temporary directory and are removed
+/// afterwards. The same node types as a real backup's are used, so the compiled code fits.
+/// At most once per process; the system property `shear.warmup=false` turns it off.
+public final class EngineWarmup {
+    private static final System.Logger LOG = System.getLogger(EngineWarmup.class.getName());
+    static final long DISK_SIZE = 16L << 20;
+    private static final int BLOCK = 4096;
+    private static final long MIN_WRITES = 40_000;
+    private static final long MAX_NANOS = 4_000_000_000L;
+    private static final AtomicBoolean DONE = new AtomicBoolean();
+    private static final Object LOCK = new Object();
+
+    /// What one warm-up did.
+    ///
+    /// @param rounds       backups run
+    /// @param guestWrites  guest writes issued during them
+    /// @param copies       of those, the ones that copied old data first
+    /// @param seconds      how long it took
+    public record Stats(int rounds, long guestWrites, long copies, double seconds) {
+    }
+
+    private EngineWarmup() {
+    }
+
+    /// Warms the engine up unless this process already did (or it is turned off); callers wait
+    /// for a warm-up under way. A failure is logged and otherwise ignored: it only costs latency.
+    public static void ensure() {
+        if (DONE.get() || "false".equals(System.getProperty("shear.warmup"))) {
+            return;
+        }
+        synchronized (LOCK) {
+            if (DONE.get()) {
+                return;
+            }
+            try {
+                Path dir = Files.createTempDirectory("shear-warmup-");
+                try {
+                    Stats s = run(dir);
+                    LOG.log(Level.INFO, String.format("engine warm-up: %d backups, %d guest writes (%d copied first) in %.1f s",
+                            s.rounds(), s.guestWrites(), s.copies(), s.seconds()));
+                } finally {
+                    deleteTree(dir);
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.WARNING, "engine warm-up failed (first backup guest writes may be slower): " + e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                DONE.set(true);
+            }
+        }
+    }
+
+    /// Runs backups with fleecing of a raw and a qcow2 scratch disk in `dir` while two writers
+    /// write them at random, until [#MIN_WRITES] writes copied old data or [#MAX_NANOS] passed.
+    /// Leaves only empty space in `dir` (every file it made is removed).
+    public static Stats run(Path dir) throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        Path rawDisk = dir.resolve("disk.raw");
+        Path qcowDisk = dir.resolve("disk.qcow2");
+        int rounds = 0;
+        AtomicLong writes = new AtomicLong();
+        long copies = 0;
+        try (RawFileNode raw = RawFileNode.create(rawDisk, DISK_SIZE);
+             Qcow2Node qcow = Qcow2Node.create(qcowDisk, Qcow2Options.of(DISK_SIZE))) {
+            fill(raw);
+            fill(qcow);
+            List<DrainableNode> seats = List.of(new DrainableNode(raw), new DrainableNode(qcow));
+            while (copies < MIN_WRITES && System.nanoTime() - t0 < MAX_NANOS) {
+                copies += round(dir, seats, rounds++, writes);
+            }
+        } finally {
+            Files.deleteIfExists(rawDisk);
+            Files.deleteIfExists(qcowDisk);
+        }
+        return new Stats(rounds, writes.get(), copies, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /// One backup of both seats with fleecing and discard-source (PVE's defaults) while writers run;
+    /// returns how many clusters copy-before-write copied.
+    private static long round(Path dir, List<DrainableNode> seats, int round, AtomicLong writes)
+            throws IOException, InterruptedException {
+        List<Path> files = new ArrayList<>();
+        List<BlockNode> nodes = new ArrayList<>();
+        try {
+            List<GuestBackup.Disk> disks = new ArrayList<>();
+            for (int i = 0; i < seats.size(); i++) {
+                Path target = dir.resolve("target-" + round + "-" + i + ".qcow2");
+                Path fleece = dir.resolve("fleece-" + round + "-" + i + ".qcow2");
+                files.add(target);
+                files.add(fleece);
+                Qcow2Node t = Qcow2Node.create(target, Qcow2Options.of(DISK_SIZE));
+                nodes.add(t);
+                Qcow2Node f = Qcow2Node.create(fleece, Qcow2Options.of(DISK_SIZE)
+                        .withClusterSize(FleecingGranularity.forDisk(DISK_SIZE)));
+                nodes.add(f);
+                disks.add(new GuestBackup.Disk("warmup" + i, seats.get(i), t, f, null));
+            }
+            // slow enough that the writers meet most clusters before the job copies them
+            BackupOptions options = BackupOptions.fleecingDefaults().withSpeed(DISK_SIZE * 4);
+            GuestBackup backup = GuestBackup.prepare("warmup-" + round, disks, options, e -> { });
+            backup.warmup = true;
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Thread> writers = new ArrayList<>();
+            List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+            backup.start();
+            for (int w = 0; w < 2; w++) {
+                long seed = round * 31L + w;
+                writers.add(Thread.ofPlatform().name("shear-warmup-writer-" + w).start(() -> {
+                    try {
+                        write(seats, seed, stop, writes);
+                    } catch (IOException | RuntimeException e) {
+                        failures.add(e);
+                    }
+                }));
+            }
+            GuestBackup.Result result = backup.await();
+            stop.set(true);
+            for (Thread t : writers) {
+                t.join();
+            }
+            if (!failures.isEmpty()) {
+                throw new IOException("warm-up guest write failed: " + failures.getFirst(), failures.getFirst());
+            }
+            if (result.state() != JobState.COMPLETED) {
+                throw new IOException("warm-up backup ended " + result.state() + ": " + result.error());
+            }
+            long copied = 0;
+            for (BackupJob j : backup.jobs()) {
+                copied += j.filter().copiedBeforeWrite();
+            }
+            return copied;
+        } finally {
+            for (BlockNode n : nodes) {
+                n.close();
+            }
+            for (Path p : files) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private static void write(List<DrainableNode> seats, long seed, AtomicBoolean stop, AtomicLong writes)
+            throws IOException {
+        SplittableRandom random = new SplittableRandom(seed);
+        ByteBuffer buf = ByteBuffer.allocateDirect(BLOCK);
+        long blocks = DISK_SIZE / BLOCK;
+        while (!stop.get()) {
+            DrainableNode seat = seats.get(random.nextInt(seats.size()));
+            long at = random.nextLong(blocks) * BLOCK;
+            int kind = random.nextInt(20);
+            if (kind == 0) {
+                seat.writeZeroes(at, BLOCK, true);
+            } else if (kind < 4) {
+                seat.read(at, buf.clear());
+            } else {
+                buf.clear();
+                buf.putLong(0, at ^ seed);
+                seat.write(at, buf, false);
+            }
+            writes.incrementAndGet();
+        }
+    }
+
+    private static void fill(BlockNode disk) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocateDirect(1 << 20);
+        for (int i = 0; i < chunk.capacity(); i += 8) {
+            chunk.putLong(i, 0x5368656172L * (i + 1));
+        }
+        for (long at = 0; at < disk.size(); at += chunk.capacity()) {
+            disk.write(at, chunk.clear(), false);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+        Files.deleteIfExists(dir);
+    }
+}
