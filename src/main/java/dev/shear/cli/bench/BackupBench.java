@@ -77,6 +77,14 @@ public final class BackupBench implements Callable<Integer> {
             + "granularity (default: as Shear chooses for the disk)")
     String fleecingCluster;
 
+    @Option(names = "--fleecing-format", defaultValue = "qcow2", description = "fleecing image format: qcow2 or raw "
+            + "(default: ${DEFAULT-VALUE})")
+    String fleecingFormat;
+
+    @Option(names = "--cbw-timeout", description = "cbw-timeout of the backups with fleecing in seconds (default: "
+            + "PVE's 45)")
+    Long cbwTimeout;
+
     @Option(names = "--max-chunk", defaultValue = "0", description = "perf max-chunk of the backups in the latency "
             + "runs (default: ${DEFAULT-VALUE}, no limit)")
     String maxChunk;
@@ -84,12 +92,16 @@ public final class BackupBench implements Callable<Integer> {
     @Option(names = "--dir", description = "scratch directory (default: a new one under /var/tmp)")
     Path dir;
 
-    private record LatencyRun(LoadResult load, long peakFleece, double backupSeconds, String check) {
+    private record LatencyRun(LoadResult load, long peakFleece, double backupSeconds, String check, double cpuSeconds) {
     }
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (!fleecingFormat.equals("qcow2") && !fleecingFormat.equals("raw")) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--fleecing-format must be qcow2 or raw, not '" + fleecingFormat + "'");
+        }
         long bytes = Sizes.parse(size);
         Path scratch = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory(Path.of("/var/tmp"), "shear-bench-");
         Path golden = scratch.resolve("golden.raw");
@@ -179,16 +191,17 @@ public final class BackupBench implements Callable<Integer> {
             for (String scenario : scenarios) {
                 LatencyRun r = latencyRun(scenario, golden, bytes, scratch, rate, rep);
                 runs.computeIfAbsent(scenario, k -> new ArrayList<>()).add(r);
-                out.println(fmt("  rep %d %-20s write p50/p99/p99.9 = %d/%d/%d us, %.0f w/s, peak fleece %s %s",
+                out.println(fmt("  rep %d %-20s write p50/p99/p99.9 = %d/%d/%d us, %.0f w/s, peak fleece %s %s, CPU %.1f s",
                         rep + 1, scenario, r.load().writes().p50(), r.load().writes().p99(), r.load().writes().p999(),
-                        r.load().writes().iops(), Sizes.format(Math.max(0, r.peakFleece())), r.check()));
+                        r.load().writes().iops(), Sizes.format(Math.max(0, r.peakFleece())), r.check(), r.cpuSeconds()));
                 out.flush();
             }
         }
         out.println(fmt("Guest latency: %d req/s (80 %% 4 KiB random writes, 20 %% reads, QD 16) for %d s; backup target"
                 + " throttled to %s/s; medians of %d", iops, guestSeconds, Sizes.format(rate), reps));
         BenchSupport.Table table = new BenchSupport.Table("scenario", "write IOPS", "write p50 us", "write p99 us",
-                "write p99.9 us", "read p99 us", "peak fleecing", "backup s", "backup == point in time");
+                "write p99.9 us", "read p99 us", "peak fleecing", "backup s", "CPU s (guest running)",
+                "backup == point in time");
         for (var e : runs.entrySet()) {
             List<LatencyRun> l = e.getValue();
             table.row(e.getKey(), fmt("%.0f", median(l.stream().map(x -> x.load().writes().iops()).toList())),
@@ -198,6 +211,7 @@ public final class BackupBench implements Callable<Integer> {
                     fmt("%.0f", median(l.stream().map(x -> (double) x.load().reads().p99()).toList())),
                     l.get(0).peakFleece() < 0 ? "-" : Sizes.format((long) median(l.stream().map(x -> (double) x.peakFleece()).toList())),
                     l.get(0).backupSeconds() < 0 ? "-" : fmt("%.1f", median(l.stream().map(LatencyRun::backupSeconds).toList())),
+                    fmt("%.1f", median(l.stream().map(LatencyRun::cpuSeconds).toList())),
                     String.join(",", l.stream().map(LatencyRun::check).toList()));
         }
         table.print(out);
@@ -211,7 +225,7 @@ public final class BackupBench implements Callable<Integer> {
             throws Exception {
         Path disk = scratch.resolve("disk.raw");
         Path target = scratch.resolve("target.qcow2");
-        Path fleece = scratch.resolve("fleece.qcow2");
+        Path fleece = scratch.resolve("fleece." + fleecingFormat);
         for (Path p : List.of(disk, target, fleece)) {
             Files.deleteIfExists(p);
         }
@@ -224,15 +238,18 @@ public final class BackupBench implements Callable<Integer> {
         try (RawFileNode image = RawFileNode.open(disk, RawOptions.READ_WRITE)) {
             DrainableNode seat = new DrainableNode(image);
             if (!backup) {
-                return new LatencyRun(new LoadGenerator(seat, spec).run(), -1, -1, "n/a");
+                long c0 = cpuNanos();
+                LoadResult load = new LoadGenerator(seat, spec).run();
+                return new LatencyRun(load, -1, -1, "n/a", (cpuNanos() - c0) / 1e9);
             }
             try (Qcow2Node tgt = Qcow2Node.create(target, Qcow2Options.of(bytes));
-                 Qcow2Node fl = fleecing ? Qcow2Node.create(fleece, Qcow2Options.of(bytes)
-                         .withClusterSize(fleecingCluster != null ? (int) Sizes.parse(fleecingCluster)
-                                 : FleecingGranularity.forDisk(bytes))) : null) {
+                 BlockNode fl = fleecing ? fleecingImage(fleece, bytes) : null) {
                 ThrottleNode slow = new ThrottleNode(tgt, rate);
                 BackupOptions options = fleecing ? BackupOptions.fleecingDefaults().withDiscardSource(!noDiscardSource)
                         : BackupOptions.defaults();
+                if (fleecing && cbwTimeout != null) {
+                    options = options.withCbwTimeout(cbwTimeout);
+                }
                 options = options.withPerf(new Perf(options.perf().maxWorkers(), Sizes.parse(maxChunk),
                         options.perf().minClusterSize()));
                 GuestBackup b = GuestBackup.prepare("bench", List.of(new GuestBackup.Disk("disk0", seat, slow, fl, null)),
@@ -241,7 +258,9 @@ public final class BackupBench implements Callable<Integer> {
                 long t0 = System.nanoTime();
                 b.start();
                 Thread sampler = Thread.ofPlatform().daemon().start(() -> sample(fl, peak));
+                long c0 = cpuNanos();
                 LoadResult load = new LoadGenerator(seat, spec).run();
+                double cpu = (cpuNanos() - c0) / 1e9;
                 slow.setBytesPerSecond(0);                     // let the rest finish quickly (as the peer does)
                 GuestBackup.Result r = b.await();
                 double seconds = (System.nanoTime() - t0) / 1e9;
@@ -252,9 +271,24 @@ public final class BackupBench implements Callable<Integer> {
                 }
                 tgt.flush();
                 String check = compare(golden, target);
-                return new LatencyRun(load, peak.get(), seconds, check);
+                return new LatencyRun(load, peak.get(), seconds, check, cpu);
             }
         }
+    }
+
+    private BlockNode fleecingImage(Path file, long bytes) throws java.io.IOException {
+        Files.deleteIfExists(file);
+        return switch (fleecingFormat) {
+            case "qcow2" -> Qcow2Node.create(file, Qcow2Options.of(bytes).withClusterSize(fleecingCluster != null
+                    ? (int) Sizes.parse(fleecingCluster) : FleecingGranularity.forDisk(bytes)));
+            default -> RawFileNode.create(file, bytes);        // "raw", checked in call()
+        };
+    }
+
+    /// CPU time this process used so far (all threads), in nanoseconds.
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static void sample(BlockNode fleece, AtomicLong peak) {
