@@ -2,6 +2,8 @@ package dev.shear.block;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.shear.block.qcow2.Qcow2Node;
+import dev.shear.block.qcow2.Qcow2Options;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -18,66 +20,104 @@ import org.junit.jupiter.api.Test;
 /// tmpfs cannot drop pages).
 class ReadaheadTest {
     private static final int PAGE = 4096;
-    private static final long FILE = 32L << 20;
+    private static final long SIZE = 32L << 20;
     private static final long AT = 8L << 20;
+    /// 16 × 4 KiB: one qcow2 cluster of 64 KiB.
     private static final int READS = 16;
     private Path dir;
     private Path image;
 
     @BeforeEach
-    void makeImage() throws Exception {
+    void makeDir() throws IOException {
         dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-scratch")), "readahead-");
-        image = dir.resolve("disk.raw");
-        try (FileChannel ch = FileChannel.open(image, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ByteBuffer chunk = ByteBuffer.allocate(1 << 20);
-            while (chunk.hasRemaining()) {
-                chunk.put((byte) 0x5a);
-            }
-            for (long at = 0; at < FILE; at += chunk.capacity()) {
-                ch.write(chunk.clear(), at);
-            }
-            ch.force(true);
-        }
-        Process dd = new ProcessBuilder("dd", "if=" + image, "iflag=nocache", "count=0", "status=none")
-                .redirectErrorStream(true).start();
-        assertThat(dd.waitFor()).as("dd dropping the file's pages: %s", new String(dd.getInputStream().readAllBytes()))
-                .isZero();
-        assertThat(residentPages(0, FILE)).as("the file's pages were dropped before the test").isZero();
     }
 
     @AfterEach
-    void removeImage() throws IOException {
+    void removeDir() throws IOException {
         Files.deleteIfExists(image);
         Files.deleteIfExists(dir);
     }
 
     @Test
-    void aWritableImageReadsOnlyWhatIsAsked() throws IOException {
-        assertThat(residentAfterSequentialReads(RawOptions.READ_WRITE)).isEqualTo(READS);
+    void aWritableRawImageReadsOnlyWhatIsAsked() throws Exception {
+        makeRaw();
+        try (RawFileNode n = RawFileNode.open(image, RawOptions.READ_WRITE)) {
+            assertThat(residentAfterSequentialReads(n)).isEqualTo(READS);
+        }
     }
 
     @Test
-    void aReadOnlyImageReadsAhead() throws IOException {
-        assertThat(residentAfterSequentialReads(RawOptions.READ_ONLY)).isGreaterThan(READS);
-    }
-
-    /// Pages in the page cache after [#READS] sequential 4 KiB reads through a node opened so.
-    private long residentAfterSequentialReads(RawOptions options) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocateDirect(PAGE);
-        try (RawFileNode n = RawFileNode.open(image, options)) {
-            for (int i = 0; i < READS; i++) {
-                n.read(AT + (long) i * PAGE, buf.clear());
-                assertThat(buf.get(0)).isEqualTo((byte) 0x5a);
-            }
+    void aReadOnlyRawImageReadsAhead() throws Exception {
+        makeRaw();
+        try (RawFileNode n = RawFileNode.open(image, RawOptions.READ_ONLY)) {
+            assertThat(residentAfterSequentialReads(n)).isGreaterThan(READS);
         }
-        return residentPages(0, FILE);
     }
 
-    private long residentPages(long from, long to) throws IOException {
+    /// The reads fetch one 64 KiB L2 table and one 64 KiB data cluster: 32 pages, nothing more.
+    @Test
+    void aWritableQcow2ImageReadsOnlyWhatIsAsked() throws Exception {
+        makeQcow2();
+        try (Qcow2Node n = Qcow2Node.open(image, true)) {
+            assertThat(residentAfterSequentialReads(n)).isEqualTo(2 * READS);
+        }
+    }
+
+    @Test
+    void aReadOnlyQcow2ImageReadsAhead() throws Exception {
+        makeQcow2();
+        try (Qcow2Node n = Qcow2Node.open(image, false)) {
+            assertThat(residentAfterSequentialReads(n)).isGreaterThan(2 * READS);
+        }
+    }
+
+    private void makeRaw() throws Exception {
+        image = dir.resolve("disk.raw");
+        try (RawFileNode n = RawFileNode.create(image, SIZE)) {
+            fill(n);
+        }
+    }
+
+    private void makeQcow2() throws Exception {
+        image = dir.resolve("disk.qcow2");
+        try (Qcow2Node n = Qcow2Node.create(image, Qcow2Options.of(SIZE))) {
+            fill(n);
+        }
+    }
+
+    private static void fill(BlockNode n) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocateDirect(1 << 20);
+        while (chunk.hasRemaining()) {
+            chunk.put((byte) 0x5a);
+        }
+        for (long at = 0; at < SIZE; at += chunk.capacity()) {
+            n.write(at, chunk.clear(), false);
+        }
+        n.flush();
+    }
+
+    /// Drops the image's pages (the node is open: its header and tables are already read), reads
+    /// [#READS] × 4 KiB sequentially through `n`, and counts the image's pages in the page cache.
+    private long residentAfterSequentialReads(BlockNode n) throws Exception {
+        Process dd = new ProcessBuilder("dd", "if=" + image, "iflag=nocache", "count=0", "status=none")
+                .redirectErrorStream(true).start();
+        assertThat(dd.waitFor()).as("dd dropping the file's pages: %s", new String(dd.getInputStream().readAllBytes()))
+                .isZero();
+        assertThat(residentPages()).as("the file's pages were dropped before the reads").isZero();
+        ByteBuffer buf = ByteBuffer.allocateDirect(PAGE);
+        for (int i = 0; i < READS; i++) {
+            n.read(AT + (long) i * PAGE, buf.clear());
+            assertThat(buf.get(0)).isEqualTo((byte) 0x5a);
+        }
+        return residentPages();
+    }
+
+    private long residentPages() throws IOException {
         long count = 0;
         try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ)) {
-            for (long at = from; at < to; at += PAGE) {
-                if (ch.map(FileChannel.MapMode.READ_ONLY, at, PAGE).isLoaded()) {
+            long size = ch.size();
+            for (long at = 0; at < size; at += PAGE) {
+                if (ch.map(FileChannel.MapMode.READ_ONLY, at, Math.min(PAGE, size - at)).isLoaded()) {
                     count++;
                 }
             }
