@@ -12,12 +12,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
-/// Runs the copy-before-write path a few ten thousand times on scratch images before a process's
-/// first backup, so the JIT has compiled it when a guest's writes first meet it.
+/// Runs the copy-before-write path a few ten thousand times on scratch images before a process puts
+/// it into a running guest's write path for the first time (a backup with fleecing or a pull-mode
+/// snapshot), so the JIT has compiled it when the guest's writes first meet it. Callers that fix a
+/// point in time under a live guest call [#ensure()] first; an offline backup has no guest writes
+/// and does not.
 ///
 /// Without it the first second of a process's first backup with fleecing runs the filter, the
 /// snapshot view, block-copy and the qcow2 fleecing image in the interpreter, and guest writes
@@ -44,38 +48,51 @@ public final class EngineWarmup {
     /// @param copies       of those, the ones that copied old data first
     /// @param seconds      how long it took
     public record Stats(int rounds, long guestWrites, long copies, double seconds) {
+        /// One line for logs.
+        public String describe() {
+            return String.format(java.util.Locale.ROOT, "engine warmed up for copy-before-write: %d scratch backups, "
+                    + "%,d guest writes (%,d copied old data) in %.1f s", rounds, guestWrites, copies, seconds);
+        }
     }
 
     private EngineWarmup() {
     }
 
     /// Warms the engine up unless this process already did (or it is turned off); callers wait
-    /// for a warm-up under way. A failure is logged and otherwise ignored: it only costs latency.
-    public static void ensure() {
+    /// for a warm-up under way. Returns what it did, or empty when it did nothing now. A failure is
+    /// logged and otherwise ignored: it only costs latency.
+    public static Optional<Stats> ensure() {
         if (DONE.get() || "false".equals(System.getProperty("shear.warmup"))) {
-            return;
+            return Optional.empty();
         }
         synchronized (LOCK) {
             if (DONE.get()) {
-                return;
+                return Optional.empty();
             }
             try {
                 Path dir = Files.createTempDirectory("shear-warmup-");
                 try {
                     Stats s = run(dir);
-                    LOG.log(Level.INFO, String.format("engine warm-up: %d backups, %d guest writes (%d copied first) in %.1f s",
-                            s.rounds(), s.guestWrites(), s.copies(), s.seconds()));
+                    LOG.log(Level.INFO, s.describe());
+                    return Optional.of(s);
                 } finally {
                     deleteTree(dir);
                 }
             } catch (IOException | RuntimeException e) {
-                LOG.log(Level.WARNING, "engine warm-up failed (first backup guest writes may be slower): " + e);
+                LOG.log(Level.WARNING, "engine warm-up failed (the first guest writes under copy-before-write may "
+                        + "be slower): " + e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
                 DONE.set(true);
             }
+            return Optional.empty();
         }
+    }
+
+    /// True once this process warmed up (or tried to, or it is turned off).
+    public static boolean isDone() {
+        return DONE.get() || "false".equals(System.getProperty("shear.warmup"));
     }
 
     /// Runs backups with fleecing of a raw and a qcow2 scratch disk in `dir` while two writers
@@ -126,7 +143,6 @@ public final class EngineWarmup {
             // slow enough that the writers meet most clusters before the job copies them
             BackupOptions options = BackupOptions.fleecingDefaults().withSpeed(DISK_SIZE * 4);
             GuestBackup backup = GuestBackup.prepare("warmup-" + round, disks, options, e -> { });
-            backup.warmup = true;
             AtomicBoolean stop = new AtomicBoolean();
             List<Thread> writers = new ArrayList<>();
             List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();

@@ -84,8 +84,6 @@ public final class GuestBackup {
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile Result result;
     private volatile boolean cancelled;
-    /// Set for the warm-up's own backups, which must not wait for the warm-up.
-    boolean warmup;
 
     private GuestBackup(String id, List<Plan> plans, BackupOptions options, Consumer<BackupEvent> events,
                         List<String> warnings) {
@@ -160,15 +158,9 @@ public final class GuestBackup {
 
     /// As [#start()], running `atPointInTime` while every disk's I/O is held — the instant the
     /// backup shows (a place for a guest-agent freeze, or a test's oracle copy).
-    ///
-    /// The first backup with fleecing in a process first warms the engine up ([EngineWarmup], a
-    /// few seconds, before any I/O is held).
     public void start(Runnable atPointInTime) {
         if (!running.isEmpty()) {
             throw new IllegalStateException("backup " + id + " already started");
-        }
-        if (!warmup && plans.stream().anyMatch(p -> p.disk().fleece() != null)) {
-            EngineWarmup.ensure();
         }
         for (String w : warnings) {
             events.accept(new BackupEvent.Log(id, "warning: " + w, Instant.now()));

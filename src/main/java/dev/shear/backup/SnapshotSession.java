@@ -36,6 +36,7 @@ public final class SnapshotSession implements AutoCloseable {
     ///
     /// @throws IllegalArgumentException when a fleecing image does not fit its disk
     public static SnapshotSession start(List<Disk> disks, OnCbwError onError, long cbwTimeoutSeconds) {
+        EngineWarmup.ensure();                       // the guest's writes meet copy-before-write from now on
         List<BlockCopy> copies = new ArrayList<>();
         for (Disk d : disks) {
             copies.add(BlockCopy.create(d.seat().delegate(), d.fleece(), GuestBackup.fleecingCopy(d.seat().delegate()), null));

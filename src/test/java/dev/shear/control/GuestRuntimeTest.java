@@ -163,6 +163,10 @@ class GuestRuntimeTest {
                 .isEqualTo(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
                         .digest(Files.readAllBytes(golden))));
         assertThat(dc.storages().get("fast").volumes()).isEmpty();
+        if (fleecing) {
+            assertThat(dev.shear.backup.EngineWarmup.isDone()).as("a live backup with fleecing warms the engine up")
+                    .isTrue();
+        }
         qemuIo(uri(), "read -P 0x33 0 8M");
     }
 

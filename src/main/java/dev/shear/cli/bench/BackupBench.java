@@ -4,6 +4,7 @@ import static dev.shear.cli.bench.BenchSupport.fmt;
 import static dev.shear.cli.bench.BenchSupport.median;
 
 import dev.shear.backup.BackupOptions;
+import dev.shear.backup.EngineWarmup;
 import dev.shear.backup.FleecingGranularity;
 import dev.shear.backup.GuestBackup;
 import dev.shear.backup.JobState;
@@ -184,6 +185,8 @@ public final class BackupBench implements Callable<Integer> {
 
     private void latency(PrintWriter out, Path golden, long bytes, Path scratch) throws Exception {
         long rate = Sizes.parse(targetRate);
+        // as a running guest's process does before its first backup with fleecing (decision 0014)
+        EngineWarmup.ensure().ifPresent(s -> out.println("  " + s.describe()));
         Map<String, List<LatencyRun>> runs = new LinkedHashMap<>();
         for (int rep = 0; rep < reps; rep++) {
             List<String> scenarios = skipNoFleecing ? List.of("no backup", "backup + fleecing")

@@ -2,6 +2,7 @@ package dev.shear.datacenter.vzdump;
 
 import dev.shear.backup.BackupEvent;
 import dev.shear.backup.BackupJob;
+import dev.shear.backup.EngineWarmup;
 import dev.shear.backup.GuestBackup;
 import dev.shear.backup.JobState;
 import dev.shear.backup.SyncMode;
@@ -125,6 +126,11 @@ final class BackupProcedure {
                         plans.get(i).incremental() ? SyncMode.BITMAP : SyncMode.FULL));
             }
             GuestBackup engine = GuestBackup.prepare("vzdump-" + vmid, disks, request.engineOptions(), events);
+            if (given != null && !fleeceImages.isEmpty()) {
+                // a running guest's writes will meet copy-before-write: compile that path first
+                EngineWarmup.ensure().ifPresent(s -> say(s.describe()));
+                checkCancelled();
+            }
             engine.start();
             run.started(engine);
             HashFollower hasher = new HashFollower(engine.jobs(), List.copyOf(targets));
