@@ -5,6 +5,7 @@ import dev.shear.block.DrainableNode;
 import dev.shear.block.RawFileNode;
 import dev.shear.block.qcow2.Qcow2Node;
 import dev.shear.block.qcow2.Qcow2Options;
+import dev.shear.util.FileTrees;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -62,7 +63,7 @@ public final class EngineWarmup {
     /// for a warm-up under way. Returns what it did, or empty when it did nothing now. A failure is
     /// logged and otherwise ignored: it only costs latency.
     public static Optional<Stats> ensure() {
-        if (DONE.get() || "false".equals(System.getProperty("shear.warmup"))) {
+        if (isDone()) {
             return Optional.empty();
         }
         synchronized (LOCK) {
@@ -76,7 +77,7 @@ public final class EngineWarmup {
                     LOG.log(Level.INFO, s.describe());
                     return Optional.of(s);
                 } finally {
-                    deleteTree(dir);
+                    FileTrees.delete(dir);
                 }
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.WARNING, "engine warm-up failed (the first guest writes under copy-before-write may "
@@ -121,7 +122,7 @@ public final class EngineWarmup {
     }
 
     /// One backup of both seats with fleecing and discard-source (PVE's defaults) while writers run;
-    /// returns how many clusters copy-before-write copied.
+    /// returns how many guest requests copied old data first.
     private static long round(Path dir, List<DrainableNode> seats, int round, AtomicLong writes)
             throws IOException, InterruptedException {
         List<Path> files = new ArrayList<>();
@@ -215,12 +216,4 @@ public final class EngineWarmup {
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        try (var files = Files.list(dir)) {
-            for (Path p : files.toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-        Files.deleteIfExists(dir);
-    }
 }

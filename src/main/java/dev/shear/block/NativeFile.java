@@ -134,11 +134,6 @@ public final class NativeFile implements AutoCloseable {
         }
     }
 
-    /// The path this descriptor was opened with.
-    public Path path() {
-        return path;
-    }
-
     /// Reads into `dst` (a direct buffer) at `offset`, once: returns the bytes read (0 at the end of
     /// the file) and advances `dst`'s position by them.
     public int pread(long offset, ByteBuffer dst) throws IOException {

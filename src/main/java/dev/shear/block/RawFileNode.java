@@ -46,7 +46,6 @@ public final class RawFileNode implements BlockNode {
     private final long size;
     private final int blockSize;
     private final PositionalChannel channel;
-    private final NativeFile nativeFile;
     /// Set once by close.
     private volatile boolean closed;
     /// Cleared (once) when the file system turns out not to support `FALLOC_FL_ZERO_RANGE`.
@@ -58,7 +57,6 @@ public final class RawFileNode implements BlockNode {
         this.size = size;
         this.blockSize = blockSize;
         this.channel = channel;
-        this.nativeFile = channel.file();
     }
 
     /// Creates a sparse raw image of exactly `size` bytes at `path` (which must not exist) and opens
@@ -254,7 +252,7 @@ public final class RawFileNode implements BlockNode {
             return;
         }
         channel.writeZeroes(offset, first - offset);
-        nativeFile.punchHole(first, last - first);
+        channel.file().punchHole(first, last - first);
         channel.writeZeroes(last, Math.max(0, end - last));
     }
 
@@ -264,7 +262,7 @@ public final class RawFileNode implements BlockNode {
         long first = roundUp(offset);
         long last = end == size ? roundUp(end) : end / blockSize * blockSize;
         if (first < last && zeroRangeWorks) {
-            if (nativeFile.zeroRange(first, last - first)) {
+            if (channel.file().zeroRange(first, last - first)) {
                 channel.writeZeroes(offset, first - offset);
                 channel.writeZeroes(last, Math.max(0, end - last));
                 return;
@@ -293,14 +291,14 @@ public final class RawFileNode implements BlockNode {
             return empty;
         }
         long end = offset + length;
-        long data = nativeFile.seekData(offset);
+        long data = channel.file().seekData(offset);
         if (data < 0 || data >= end) {
             return new BlockStatus(BlockStatus.State.ZERO, offset, length);
         }
         if (data > offset) {
             return new BlockStatus(BlockStatus.State.ZERO, offset, data - offset);
         }
-        long hole = nativeFile.seekHole(offset);
+        long hole = channel.file().seekHole(offset);
         long runEnd = hole < 0 ? end : Math.min(hole, end);
         return new BlockStatus(BlockStatus.State.DATA, offset, runEnd - offset);
     }
@@ -308,7 +306,7 @@ public final class RawFileNode implements BlockNode {
     @Override
     public long allocatedBytes() throws IOException {
         Requests.checkOpen(closed, this);
-        return nativeFile.allocatedBytes();
+        return channel.file().allocatedBytes();
     }
 
     /// Flushes (when writable) and closes the file. Idempotent; the file is closed even when the

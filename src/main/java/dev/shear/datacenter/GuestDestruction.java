@@ -1,14 +1,13 @@
 package dev.shear.datacenter;
 
+import dev.shear.util.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /// Destroys a guest (see [Guests#destroy]): mark it with a `destroy` lock, free every volume it
 /// references and every other `vm-<vmid>-…` volume on the image storages (Proxmox VE also purges
@@ -55,7 +54,7 @@ final class GuestDestruction {
         }
         if (problems.isEmpty()) {
             try {
-                deleteTree(root.bitmapDir(vmid));
+                FileTrees.delete(root.bitmapDir(vmid));
             } catch (IOException e) {
                 problems.add("cannot remove dirty bitmaps: " + e.getMessage());
                 causes.add(e);
@@ -101,16 +100,5 @@ final class GuestDestruction {
             }
         }
         return out;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 }

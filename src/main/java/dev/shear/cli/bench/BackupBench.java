@@ -10,6 +10,7 @@ import dev.shear.backup.GuestBackup;
 import dev.shear.backup.JobState;
 import dev.shear.backup.Perf;
 import dev.shear.block.BlockNode;
+import dev.shear.block.ImageFormat;
 import dev.shear.block.DrainableNode;
 import dev.shear.block.RawFileNode;
 import dev.shear.block.RawOptions;
@@ -82,6 +83,9 @@ public final class BackupBench implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE})")
     String fleecingFormat;
 
+    /// [#fleecingFormat], parsed in [#call()].
+    private ImageFormat format;
+
     @Option(names = "--cbw-timeout", description = "cbw-timeout of the backups with fleecing in seconds (default: "
             + "PVE's 45)")
     Long cbwTimeout;
@@ -99,10 +103,7 @@ public final class BackupBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (!fleecingFormat.equals("qcow2") && !fleecingFormat.equals("raw")) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--fleecing-format must be qcow2 or raw, not '" + fleecingFormat + "'");
-        }
+        format = ImageFormat.parse(fleecingFormat);
         long bytes = Sizes.parse(size);
         Path scratch = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory(Path.of("/var/tmp"), "shear-bench-");
         Path golden = scratch.resolve("golden.raw");
@@ -228,7 +229,7 @@ public final class BackupBench implements Callable<Integer> {
             throws Exception {
         Path disk = scratch.resolve("disk.raw");
         Path target = scratch.resolve("target.qcow2");
-        Path fleece = scratch.resolve("fleece." + fleecingFormat);
+        Path fleece = scratch.resolve("fleece." + format.id());
         for (Path p : List.of(disk, target, fleece)) {
             Files.deleteIfExists(p);
         }
@@ -280,11 +281,10 @@ public final class BackupBench implements Callable<Integer> {
     }
 
     private BlockNode fleecingImage(Path file, long bytes) throws java.io.IOException {
-        Files.deleteIfExists(file);
-        return switch (fleecingFormat) {
-            case "qcow2" -> Qcow2Node.create(file, Qcow2Options.of(bytes).withClusterSize(fleecingCluster != null
+        return switch (format) {
+            case QCOW2 -> Qcow2Node.create(file, Qcow2Options.of(bytes).withClusterSize(fleecingCluster != null
                     ? (int) Sizes.parse(fleecingCluster) : FleecingGranularity.forDisk(bytes)));
-            default -> RawFileNode.create(file, bytes);        // "raw", checked in call()
+            case RAW -> RawFileNode.create(file, bytes);
         };
     }
 
