@@ -41,7 +41,9 @@ public final class PositionalChannel implements AutoCloseable {
     private final AtomicInteger spareCount = new AtomicInteger();
 
     /// Opens `path` read-write or read-only, with `O_DIRECT` when `alignment` is more than 1 (then
-    /// buffers, positions and lengths must be multiples of it).
+    /// buffers, positions and lengths must be multiples of it). A writable file opened through the
+    /// page cache gets no readahead (`POSIX_FADV_RANDOM`): it is a live disk, a fleecing image or a
+    /// backup target (`docs/decisions/0013-no-readahead-on-live-images.md`).
     public PositionalChannel(Path path, boolean writable, int alignment) throws IOException {
         if (alignment > ZERO_ALIGN) {
             throw new IOException("direct I/O block size " + alignment + " of " + path + " is larger than "
@@ -50,6 +52,14 @@ public final class PositionalChannel implements AutoCloseable {
         this.path = path;
         this.alignment = alignment;
         this.file = NativeFile.open(path, writable, alignment > 1);
+        if (writable && alignment == 1) {
+            try {
+                file.adviseRandom();                 // no readahead on live images: decision 0013
+            } catch (IOException | RuntimeException e) {
+                file.close();
+                throw e;
+            }
+        }
     }
 
     /// The descriptor, for what is not data I/O (holes, block status, advice).

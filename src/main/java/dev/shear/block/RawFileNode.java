@@ -116,9 +116,6 @@ public final class RawFileNode implements BlockNode {
                 throw new IOException("cannot open raw image " + path + " with direct I/O: its size " + size
                         + " is not a multiple of the file system's block size " + block);
             }
-            if (options.writable() && !options.direct()) {
-                channel.file().adviseRandom();       // no readahead: decision 0013
-            }
             RawFileNode node = new RawFileNode(path, options, size, block, channel);
             success = true;
             return node;

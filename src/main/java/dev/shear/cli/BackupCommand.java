@@ -108,7 +108,7 @@ public final class BackupCommand implements Callable<Integer> {
         try {
             return run.await();
         } catch (InterruptedException e) {
-            run.cancel();                                   // interrupted (the scheduler's Ctrl-C): undo, then say so
+            run.cancel();                                   // the caller gives up: undo the backup first, then say so
             run.await(CANCEL_WAIT_SECONDS, TimeUnit.SECONDS);
             throw e;
         } finally {

@@ -148,7 +148,7 @@ public final class JobCommand {
                     names.contains("on-cbw-error") ? d.onCbwError() : r.onCbwError(),
                     names.contains("cbw-timeout") ? d.cbwTimeout() : r.cbwTimeout());
             return BackupJobConfig.of(base.id(), base.enabled(), base.schedule(),
-                    names.contains("guests") ? GuestSelection.parse("all") : base.guests(), req,
+                    names.contains("guests") ? GuestSelection.everyGuest() : base.guests(), req,
                     names.contains("prune-backups") ? null : base.prune(),
                     names.contains("comment") ? "" : base.comment());
         }

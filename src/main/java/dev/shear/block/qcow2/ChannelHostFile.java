@@ -6,9 +6,8 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 
-/// A [HostFile] on a [PositionalChannel]: one descriptor for data, holes and `st_blocks`. A
-/// writable file gets no readahead (`POSIX_FADV_RANDOM`): it is a live disk, a fleecing image or a
-/// backup target (`docs/decisions/0013-no-readahead-on-live-images.md`).
+/// A [HostFile] on a [PositionalChannel]: one descriptor for data, holes and `st_blocks` (no
+/// readahead when writable, as the channel does).
 final class ChannelHostFile implements HostFile {
     private final Path path;
     private final PositionalChannel channel;
@@ -25,9 +24,6 @@ final class ChannelHostFile implements HostFile {
     static ChannelHostFile open(Path path, boolean writable) throws IOException {
         PositionalChannel ch = new PositionalChannel(path, writable, 1);
         try {
-            if (writable) {
-                ch.file().adviseRandom();
-            }
             return new ChannelHostFile(path, ch);
         } catch (IOException | RuntimeException e) {
             ch.close();
