@@ -13,6 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /// * zero runs of the source (from block status, whole clusters) become zero writes with unmap
 ///   allowed, so a sparse source gives a sparse target; with `skipUnallocated` (`sync=top`)
 ///   clusters the source's top layer does not hold are not written at all;
+/// * consecutive data runs are moved together, so a source whose status is finely split (a
+///   snapshot view) still gets few, large writes to the target;
 /// * a single cluster (copy-before-write's usual case) is read without asking for block status and
 ///   written as zeroes when it reads as zeroes: same result, two system calls fewer;
 /// * data goes in pieces of at most [BlockCopy#MAX_BUFFER] through pooled direct buffers, and the
@@ -61,25 +63,46 @@ final class RangeCopier {
         }
         long moved = 0;
         long pos = start;
+        BlockStatus s = source.blockStatus(pos, end - pos);
         while (pos < end) {
-            BlockStatus s = source.blockStatus(pos, end - pos);
-            boolean unallocated = s.state() == BlockStatus.State.UNALLOCATED;
-            if (s.state() == BlockStatus.State.ZERO || (unallocated && skipUnallocated)) {
+            if (isZeroRun(s)) {
                 long zeroEnd = s.end() >= end ? end : alignDown(s.end());
                 if (zeroEnd > pos) {
-                    if (!unallocated) {
+                    if (s.state() != BlockStatus.State.UNALLOCATED) {
                         target.writeZeroes(pos, zeroEnd - pos, true);
                     }
                     pos = zeroEnd;
+                    s = pos < end ? source.blockStatus(pos, end - pos) : null;
                     continue;
                 }
             }
+            // Data: take in every following run that is data too, so the target gets one write per
+            // buffer however finely the source's status is split (a snapshot view alternates between
+            // the fleecing image and the live disk at every cluster copied before a guest write).
             long dataEnd = Math.min(end, alignUp(s.end()));
+            s = null;
+            while (dataEnd < end) {
+                s = source.blockStatus(dataEnd, end - dataEnd);
+                if (isZeroRun(s) && (s.end() >= end || alignDown(s.end()) > dataEnd)) {
+                    break;
+                }
+                dataEnd = Math.min(end, alignUp(s.end()));
+                s = null;
+            }
             copyData(pos, dataEnd);
             moved += dataEnd - pos;
             pos = dataEnd;
+            if (s == null && pos < end) {
+                s = source.blockStatus(pos, end - pos);
+            }
         }
         return moved;
+    }
+
+    /// A run that is not copied as data: zeroes, or (`sync=top`) not held by the source's top layer.
+    private boolean isZeroRun(BlockStatus s) {
+        return s.state() == BlockStatus.State.ZERO
+                || (s.state() == BlockStatus.State.UNALLOCATED && skipUnallocated);
     }
 
     /// One cluster (what copy-before-write copies for a guest's small write): read it without

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.shear.block.BlockNode;
+import dev.shear.block.BlockStatus;
+import dev.shear.block.FilterNode;
 import dev.shear.block.MemoryNode;
 import dev.shear.testing.ForwardingTestNode;
 import java.io.IOException;
@@ -68,6 +70,55 @@ class BlockCopyTest {
         assertThat(bc.bytesDone()).isEqualTo(32L << 20);
         assertThat(bc.bytesRemaining()).isZero();
         assertThat(bc.bytesCopiedAsData()).isEqualTo(src.allocatedBytes());
+    }
+
+    @Test
+    void dataRunsSplitFinelyByBlockStatusReachTheTargetAsWholeBuffers() throws Exception {
+        // like a snapshot view: status changes at every cluster (fleecing image, live disk, ...)
+        MemoryNode data = filled(4L << 20, 7, 1.0);
+        data.writeZeroes(2L << 20, K64 * 2, true);                  // one zero run of two clusters
+        BlockNode src = new FilterNode(data) {
+            @Override
+            public String describe() {
+                return "finely split status over " + inner.describe();
+            }
+
+            @Override
+            public BlockStatus blockStatus(long offset, long length) throws IOException {
+                BlockStatus s = inner.blockStatus(offset, length);
+                long runEnd = Math.min(s.end(), (offset / K64 + 1) * K64);
+                return new BlockStatus(s.state(), offset, runEnd - offset);
+            }
+        };
+        MemoryNode dst = new MemoryNode("dst", 4L << 20, K64);
+        List<long[]> writes = new ArrayList<>();
+        List<long[]> zeroes = new ArrayList<>();
+        BlockNode recorder = new FilterNode(dst) {
+            @Override
+            public String describe() {
+                return "recorder over " + inner.describe();
+            }
+
+            @Override
+            public void write(long offset, java.nio.ByteBuffer b, boolean fua) throws IOException {
+                writes.add(new long[] {offset, b.remaining()});
+                inner.write(offset, b, fua);
+            }
+
+            @Override
+            public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+                zeroes.add(new long[] {offset, length});
+                inner.writeZeroes(offset, length, mayUnmap);
+            }
+        };
+        BlockCopy bc = BlockCopy.create(src, recorder, CopyOptions.defaults(), null);
+        bc.backgroundWorker(untilDone());
+
+        assertThat(dst.read(0, 4 << 20)).isEqualTo(data.read(0, 4 << 20));
+        assertThat(zeroes).containsExactly(new long[] {2L << 20, K64}, new long[] {(2L << 20) + K64, K64});
+        // 1 MiB tasks: [0,1M) [1M,2M) as one write each; the zero run splits [2M,3M); [3M,4M) whole
+        assertThat(writes).containsExactly(new long[] {0, 1 << 20}, new long[] {1 << 20, 1 << 20},
+                new long[] {(2L << 20) + 2 * K64, (1 << 20) - 2 * K64}, new long[] {3L << 20, 1 << 20});
     }
 
     @Test
