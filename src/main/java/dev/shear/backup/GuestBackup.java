@@ -263,12 +263,37 @@ public final class GuestBackup {
                 }
             }
         } finally {
-            ticker.shutdownNow();
+            stopTicker(ticker);
         }
         JobState overall = error != null ? JobState.FAILED
                 : states.stream().allMatch(s -> s == JobState.COMPLETED) ? JobState.COMPLETED : JobState.CANCELLED;
         result = new Result(overall, List.copyOf(states), error);
         done.countDown();
+    }
+
+    /// Lets a progress tick still running finish instead of interrupting it: an interrupt in the
+    /// middle of handing an event to a socket channel (the control socket's client) closes that
+    /// channel, and the CLI then lost a backup that succeeded. Only a tick stuck for seconds (a
+    /// client that stopped reading) is interrupted.
+    private static void stopTicker(ScheduledExecutorService ticker) {
+        ticker.shutdown();
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    if (!ticker.awaitTermination(5, TimeUnit.SECONDS)) {
+                        ticker.shutdownNow();
+                    }
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private void publish(Running r, ThroughputMeter meter) {

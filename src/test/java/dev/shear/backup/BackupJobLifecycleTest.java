@@ -56,6 +56,40 @@ class BackupJobLifecycleTest {
     }
 
     @Test
+    void aProgressEventStillBeingDeliveredWhenTheBackupEndsIsNotInterrupted() throws Exception {
+        // an interrupt while an event is written to the control socket closes that socket: the CLI
+        // then reported "connection closed" for a backup that succeeded
+        MemoryNode img = image(3);
+        MemoryNode target = new MemoryNode("t", SIZE, K64);
+        java.util.concurrent.CountDownLatch completed = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger slowTicks = new java.util.concurrent.atomic.AtomicInteger();
+        List<String> interrupted = new CopyOnWriteArrayList<>();
+        GuestBackup b = GuestBackup.prepare("b", List.of(new GuestBackup.Disk("scsi0", new DrainableNode(img), target,
+                null, null)), BackupOptions.defaults().withSpeed(16L << 20).withPerf(new Perf(1, 0, 0)), e -> {
+                    if (!(e instanceof BackupEvent.Progress p)) {
+                        return;
+                    }
+                    if (p.state() == JobState.COMPLETED) {
+                        completed.countDown();
+                    } else if (Thread.currentThread().getName().startsWith("shear-progress-")) {
+                        // a tick that is slow to deliver (a slow client) and still going when the job ends
+                        slowTicks.incrementAndGet();
+                        try {
+                            completed.await(10, TimeUnit.SECONDS);
+                            Thread.sleep(300);
+                        } catch (InterruptedException ex) {
+                            interrupted.add(Thread.currentThread().getName());
+                        }
+                    }
+                });
+        b.start();
+        GuestBackup.Result r = b.await(30, TimeUnit.SECONDS);
+        assertThat(r.state()).isEqualTo(JobState.COMPLETED);
+        assertThat(slowTicks.get()).isPositive();
+        assertThat(interrupted).isEmpty();
+    }
+
+    @Test
     void cancelEndsPromptlyRemovesTheFilterAndLeavesTheDiskUntouched() throws Exception {
         MemoryNode img = image(2);
         byte[] before = img.read(0, (int) SIZE);
