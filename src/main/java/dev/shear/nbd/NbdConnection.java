@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
-/// One client connection, from greeting to close, on its own (virtual) thread.
+/// One client connection, from greeting to close, on its own (platform) thread.
 ///
 /// ## Ending
 /// Whatever ends it — `NBD_CMD_DISC`, the client leaving, a protocol violation (logged once),

@@ -10,7 +10,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /// The reading half of the transmission phase: reads requests one after another and hands each
-/// to its own virtual thread, so requests run concurrently and replies may leave out of order.
+/// to the request pool ([IoThreads#request]), so requests run concurrently and replies may leave
+/// out of order.
 ///
 /// Before reading a request's payload it takes room in the connection's [InFlightLimit]; when the
 /// limit is full it stops reading the socket until requests complete (TCP flow control then

@@ -24,6 +24,19 @@ class NbdServerTest extends ServerTestBase {
     }
 
     @Test
+    void eachConnectionIsServedByAPlatformThreadOfItsOwn() throws Exception {
+        // decision 0015: a virtual reader costs a poller and a carrier wake-up per request
+        try (RawNbdClient a = client(true); RawNbdClient b = client(false)) {
+            assertStillServes(a, 0);
+            assertStillServes(b, 4096);
+            // getAllStackTraces lists platform threads only
+            assertThat(Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith("nbd #") && t.getName().contains("127.0.0.1"))
+                    .filter(Thread::isAlive)).hasSizeGreaterThanOrEqualTo(2).allMatch(Thread::isDaemon);
+        }
+    }
+
+    @Test
     void aUnixSocketServerServesAndRemovesItsSocketOnClose() throws Exception {
         Path sock = dir.resolve("nbd.sock");
         try (NbdServer unix = NbdServer.start(registry, new NbdServer.Unix(sock))) {
