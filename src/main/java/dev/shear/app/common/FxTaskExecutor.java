@@ -6,12 +6,13 @@ import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import javafx.application.Platform;
 
-/// The app's [TaskExecutor]: work runs on platform threads (engine calls do
-/// disk I/O, which must not pin the carriers of virtual threads: `dev.shear.util.IoThreads`), results are handed to the FX thread
-/// with `Platform.runLater`. Thread-safe.
+/// The app's [TaskExecutor]: work runs on a pool of platform threads, reused while busy and
+/// gone after a minute idle (engine calls do disk I/O, which must not pin the carriers of virtual
+/// threads: `dev.shear.util.IoThreads`); results are handed to the FX thread with
+/// `Platform.runLater`. Thread-safe.
 public final class FxTaskExecutor implements TaskExecutor {
     private static final System.Logger LOG = System.getLogger(FxTaskExecutor.class.getName());
-    private final ExecutorService pool = Executors.newThreadPerTaskExecutor(
+    private final ExecutorService pool = Executors.newCachedThreadPool(
             Thread.ofPlatform().daemon().name("shear-app-", 0).factory());
 
     @Override

@@ -95,7 +95,7 @@ public final class JobEditorView {
         for (int vmid : vm.guestChoices()) {
             CheckBox b = new CheckBox(String.valueOf(vmid));
             b.setId("job-guest-" + vmid);
-            b.setSelected(vm.isChosen(vmid));
+            b.setSelected(vm.chosenIds().contains(vmid));
             b.disableProperty().bind(vm.allGuestsProperty());
             b.selectedProperty().addListener((o, was, now) -> {
                 if (!syncing[0]) {
@@ -107,8 +107,9 @@ public final class JobEditorView {
         vm.guests().textProperty().addListener((o, was, now) -> {
             syncing[0] = true;
             try {
+                java.util.Set<Integer> chosen = vm.chosenIds();      // the text parsed once, not per box
                 for (int i = 0; i < all.size(); i++) {
-                    all.get(i).setSelected(vm.isChosen(vm.guestChoices().get(i)));
+                    all.get(i).setSelected(chosen.contains(vm.guestChoices().get(i)));
                 }
             } finally {
                 syncing[0] = false;

@@ -13,7 +13,6 @@ import dev.shear.datacenter.jobs.Schedule;
 import java.time.Clock;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.stream.Collectors;
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.BooleanBinding;
@@ -176,31 +175,19 @@ public final class JobEditorViewModel extends CheckedForm<BackupJobConfig> {
         return guestChoices;
     }
 
-    /// Whether the guest-id text lists `vmid` (items that are not ids are ignored here; the field
-    /// reports them).
-    public boolean isChosen(int vmid) {
-        return listedIds().contains(vmid);
+    /// The guest ids the guest-id text lists (items that are not ids are left out here; the field
+    /// reports them): what the checklist shows as ticked.
+    public java.util.SortedSet<Integer> chosenIds() {
+        return GuestSelection.idsIn(guests.text());
     }
 
     /// Adds `vmid` to the guest-id text or takes it out, keeping the other ids in order (items that
     /// are not ids are dropped); the checklist's way of editing the text.
     public void setChosen(int vmid, boolean chosen) {
-        TreeSet<Integer> ids = listedIds();
+        java.util.SortedSet<Integer> ids = chosenIds();
         if (chosen ? ids.add(vmid) : ids.remove(vmid)) {
-            guests.setText(String.join(",", ids.stream().map(String::valueOf).toList()));
+            guests.setText(GuestSelection.of(List.copyOf(ids)).toString());
         }
-    }
-
-    private TreeSet<Integer> listedIds() {
-        TreeSet<Integer> ids = new TreeSet<>();
-        for (String item : guests.text().split(",")) {
-            try {
-                ids.add(Integer.parseInt(item.strip()));
-            } catch (NumberFormatException notAnId) {
-                // reported by the field's own check
-            }
-        }
-        return ids;
     }
 
     public ValidatedField retention() {

@@ -60,6 +60,21 @@ public record GuestSelection(@JsonProperty(required = true) boolean all,
         return of(ids);
     }
 
+    /// The guest ids listed in `text` (`100,101,…`), in order and without repeats, skipping items
+    /// that are not ids: for an editor that shows what a half-typed list already names ([#parse]
+    /// is the strict reading that reports such items).
+    public static java.util.SortedSet<Integer> idsIn(String text) {
+        java.util.SortedSet<Integer> ids = new TreeSet<>();
+        for (String item : (text == null ? "" : text).split(",")) {
+            try {
+                ids.add(Integer.parseInt(item.strip()));
+            } catch (NumberFormatException notAnId) {
+                // parse() names it; here it is simply not a choice
+            }
+        }
+        return ids;
+    }
+
     /// `all` or `100,101`.
     @Override
     public String toString() {

@@ -105,6 +105,9 @@ class JobsTest {
         assertThatThrownBy(() -> new BackupJobConfig("x", true, n.schedule(), n.guests(), "backup", false, "0", "",
                 0, true, null, null, null, "")).hasMessageContaining("--discard-source needs fleecing");
         assertThatThrownBy(() -> GuestSelection.parse("100,abc")).hasMessageContaining("'abc' is not a guest id");
+        assertThat(GuestSelection.idsIn(" 102,abc,, 100,102")).as("lenient: the ids a half-typed list names")
+                .containsExactly(100, 102);
+        assertThat(GuestSelection.idsIn(null)).isEmpty();
         assertThatThrownBy(() -> KeepOptions.parse("keep-lots=3")).hasMessageContaining("'keep-lots=3' is not a retention rule");
         assertThatThrownBy(() -> n.withPrune(new KeepOptions(0, 0, 0, 0, 0, 0))).hasMessageContaining("at least one of");
     }
