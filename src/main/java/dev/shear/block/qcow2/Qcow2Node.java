@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -83,8 +84,11 @@ public final class Qcow2Node implements BlockNode {
     /// Guest byte ranges `{start, end}` (whole clusters) of allocating writes now writing data
     /// without the lock. Guarded by the write lock.
     private final List<long[]> fences = new ArrayList<>();
-    /// Punches and flushes running without the lock. Guarded by the write lock.
+    /// Punches running without the lock. Guarded by the write lock.
     private int unlocked;
+    /// Flushes running (without the lock); taken under the read lock, so [#close()] (which sets
+    /// [#closed] under the write lock first) sees every flush that got past its check.
+    private final AtomicInteger flushing = new AtomicInteger();
     /// Set once, under the write lock, by close.
     private volatile boolean closed;
 
@@ -401,22 +405,25 @@ public final class Qcow2Node implements BlockNode {
         if (refcounts == null) {
             return;
         }
-        lock.writeLock().lock();
+        // counted under the read lock: a flush must not wait for reads and in-place writes in
+        // flight (as the write lock would) nor hold up new ones while it waits
+        lock.readLock().lock();
         try {
             Requests.checkOpen(closed, this);
-            unlocked++;
+            flushing.incrementAndGet();
         } finally {
-            lock.writeLock().unlock();
+            lock.readLock().unlock();
         }
         try {
             host.force();
         } finally {
-            lock.writeLock().lock();
-            try {
-                unlocked--;
-                unfenced.signalAll();
-            } finally {
-                lock.writeLock().unlock();
+            if (flushing.decrementAndGet() == 0 && closed) {
+                lock.writeLock().lock();                // close() waits for the last flush
+                try {
+                    unfenced.signalAll();
+                } finally {
+                    lock.writeLock().unlock();
+                }
             }
         }
     }
@@ -454,7 +461,7 @@ public final class Qcow2Node implements BlockNode {
                 return;
             }
             closed = true;
-            while (!fences.isEmpty() || unlocked > 0) {
+            while (!fences.isEmpty() || unlocked > 0 || flushing.get() > 0) {
                 unfenced.awaitUninterruptibly();     // writes, punches and flushes running without the lock end first
             }
             IOException failure = null;

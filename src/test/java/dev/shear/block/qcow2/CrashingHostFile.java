@@ -2,7 +2,6 @@ package dev.shear.block.qcow2;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,8 +9,7 @@ import java.util.List;
 /// every one after it, and every flush, throw instead of reaching the file. What was written before
 /// stays, as the page cache keeps it when a process is killed. Also records where each write went.
 /// As a [#transientFault], only the `crashAt`-th change fails (a full disk that frees up again).
-final class CrashingHostFile implements HostFile {
-    private final HostFile file;
+final class CrashingHostFile extends ForwardingHostFile {
     private final long crashAt;
     private final boolean once;
     /// Per change so far, in order: the offset written, or -1 for a hole punch.
@@ -25,7 +23,7 @@ final class CrashingHostFile implements HostFile {
     }
 
     private CrashingHostFile(HostFile file, long crashAt, boolean once) {
-        this.file = file;
+        super(file);
         this.crashAt = crashAt;
         this.once = once;
     }
@@ -66,24 +64,9 @@ final class CrashingHostFile implements HostFile {
     }
 
     @Override
-    public Path path() {
-        return file.path();
-    }
-
-    @Override
-    public void read(long position, ByteBuffer dst) throws IOException {
-        file.read(position, dst);
-    }
-
-    @Override
     public void write(long position, ByteBuffer src) throws IOException {
         change(position);
         file.write(position, src);
-    }
-
-    @Override
-    public long size() {
-        return file.size();
     }
 
     @Override
@@ -98,15 +81,5 @@ final class CrashingHostFile implements HostFile {
     public void punchHole(long position, long length) throws IOException {
         change(-1);
         file.punchHole(position, length);
-    }
-
-    @Override
-    public long allocatedBytes() throws IOException {
-        return file.allocatedBytes();
-    }
-
-    @Override
-    public void close() throws IOException {
-        file.close();
     }
 }
