@@ -277,22 +277,13 @@ public final class GuestBackup {
     /// client that stopped reading) is interrupted.
     private static void stopTicker(ScheduledExecutorService ticker) {
         ticker.shutdown();
-        boolean interrupted = false;
         try {
-            while (true) {
-                try {
-                    if (!ticker.awaitTermination(5, TimeUnit.SECONDS)) {
-                        ticker.shutdownNow();
-                    }
-                    return;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
+            if (!ticker.awaitTermination(5, TimeUnit.SECONDS)) {
+                ticker.shutdownNow();
             }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+        } catch (InterruptedException e) {
+            ticker.shutdownNow();                    // whoever interrupted us wants the end now
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -65,38 +65,37 @@ final class RangeCopier {
         long pos = start;
         BlockStatus s = source.blockStatus(pos, end - pos);
         while (pos < end) {
-            if (isZeroRun(s)) {
-                long zeroEnd = s.end() >= end ? end : alignDown(s.end());
-                if (zeroEnd > pos) {
-                    if (s.state() != BlockStatus.State.UNALLOCATED) {
-                        target.writeZeroes(pos, zeroEnd - pos, true);
-                    }
-                    pos = zeroEnd;
-                    s = pos < end ? source.blockStatus(pos, end - pos) : null;
-                    continue;
+            long zeroEnd = zeroRunEnd(s, end);
+            if (zeroEnd > pos) {
+                if (s.state() != BlockStatus.State.UNALLOCATED) {
+                    target.writeZeroes(pos, zeroEnd - pos, true);
                 }
+                pos = zeroEnd;
+                s = pos < end ? source.blockStatus(pos, end - pos) : null;
+                continue;
             }
             // Data: take in every following run that is data too, so the target gets one write per
             // buffer however finely the source's status is split (a snapshot view alternates between
             // the fleecing image and the live disk at every cluster copied before a guest write).
-            long dataEnd = Math.min(end, alignUp(s.end()));
-            s = null;
-            while (dataEnd < end) {
-                s = source.blockStatus(dataEnd, end - dataEnd);
-                if (isZeroRun(s) && (s.end() >= end || alignDown(s.end()) > dataEnd)) {
-                    break;
-                }
+            long dataEnd;
+            do {
                 dataEnd = Math.min(end, alignUp(s.end()));
-                s = null;
-            }
+                s = dataEnd < end ? source.blockStatus(dataEnd, end - dataEnd) : null;
+            } while (s != null && zeroRunEnd(s, end) == dataEnd);
             copyData(pos, dataEnd);
             moved += dataEnd - pos;
             pos = dataEnd;
-            if (s == null && pos < end) {
-                s = source.blockStatus(pos, end - pos);
-            }
         }
         return moved;
+    }
+
+    /// Where the whole clusters of zeroes (or, for `sync=top`, of what the top layer does not hold)
+    /// that run `s` starts with end; `s.offset()` (cluster-aligned) when it starts with none.
+    private long zeroRunEnd(BlockStatus s, long end) {
+        if (!isZeroRun(s)) {
+            return s.offset();
+        }
+        return s.end() >= end ? end : Math.max(s.offset(), alignDown(s.end()));
     }
 
     /// A run that is not copied as data: zeroes, or (`sync=top`) not held by the source's top layer.

@@ -5,6 +5,7 @@ import dev.shear.app.common.FormGrid;
 import dev.shear.app.common.Ui;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import javafx.geometry.Insets;
 import javafx.scene.Node;
 import javafx.scene.control.CheckBox;
@@ -107,7 +108,7 @@ public final class JobEditorView {
         vm.guests().textProperty().addListener((o, was, now) -> {
             syncing[0] = true;
             try {
-                java.util.Set<Integer> chosen = vm.chosenIds();      // the text parsed once, not per box
+                Set<Integer> chosen = vm.chosenIds();      // the text parsed once, not per box
                 for (int i = 0; i < all.size(); i++) {
                     all.get(i).setSelected(chosen.contains(vm.guestChoices().get(i)));
                 }

@@ -13,6 +13,7 @@ import dev.shear.datacenter.jobs.Schedule;
 import java.time.Clock;
 import java.util.List;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.stream.Collectors;
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.BooleanBinding;
@@ -177,14 +178,14 @@ public final class JobEditorViewModel extends CheckedForm<BackupJobConfig> {
 
     /// The guest ids the guest-id text lists (items that are not ids are left out here; the field
     /// reports them): what the checklist shows as ticked.
-    public java.util.SortedSet<Integer> chosenIds() {
+    public SortedSet<Integer> chosenIds() {
         return GuestSelection.idsIn(guests.text());
     }
 
     /// Adds `vmid` to the guest-id text or takes it out, keeping the other ids in order (items that
     /// are not ids are dropped); the checklist's way of editing the text.
     public void setChosen(int vmid, boolean chosen) {
-        java.util.SortedSet<Integer> ids = chosenIds();
+        SortedSet<Integer> ids = chosenIds();
         if (chosen ? ids.add(vmid) : ids.remove(vmid)) {
             guests.setText(GuestSelection.of(List.copyOf(ids)).toString());
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.shear.datacenter.VolumeName;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SortedSet;
 import java.util.TreeSet;
 
 /// Which guests a backup job backs up: every guest of the datacenter at the time of the run, or
@@ -63,8 +64,8 @@ public record GuestSelection(@JsonProperty(required = true) boolean all,
     /// The guest ids listed in `text` (`100,101,…`), in order and without repeats, skipping items
     /// that are not ids: for an editor that shows what a half-typed list already names ([#parse]
     /// is the strict reading that reports such items).
-    public static java.util.SortedSet<Integer> idsIn(String text) {
-        java.util.SortedSet<Integer> ids = new TreeSet<>();
+    public static SortedSet<Integer> idsIn(String text) {
+        SortedSet<Integer> ids = new TreeSet<>();
         for (String item : (text == null ? "" : text).split(",")) {
             try {
                 ids.add(Integer.parseInt(item.strip()));
