@@ -25,19 +25,19 @@ final class InFlightLimit {
         this.maxBytes = maxBytes;
     }
 
-    /// Waits until one more request of `cost` bytes (≤ maxBytes) fits; false once closed.
-    boolean acquire(long cost) throws InterruptedException {
+    /// Waits until one more request of `cost` bytes (≤ maxBytes) fits and counts it; returns how
+    /// many requests are then in flight (this one included), or 0 once closed (nothing counted).
+    int acquire(long cost) throws InterruptedException {
         lock.lock();
         try {
             while (!closed && (requests >= maxRequests || bytes + cost > maxBytes)) {
                 changed.await();
             }
             if (closed) {
-                return false;
+                return 0;
             }
-            requests++;
             bytes += cost;
-            return true;
+            return ++requests;
         } finally {
             lock.unlock();
         }

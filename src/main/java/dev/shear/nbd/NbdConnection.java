@@ -7,6 +7,7 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /// One client connection, from greeting to close, on its own (platform) thread.
 ///
@@ -134,11 +135,26 @@ final class NbdConnection implements Runnable {
             log.debug("could not shut down input (" + e + "); closing instead");
             closeChannel();
         }
+        Thread.ofVirtual().start(this::closeIfStillOpenAfterGrace);
+    }
+
+    /// The drain grace for a connection whose own thread cannot drain: it is running a request
+    /// itself (see [Transmission]) whose reply the client does not read.
+    private void closeIfStillOpenAfterGrace() {
+        try {
+            if (!ended.await(limits.drainGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+                log.info("replies still unsent " + limits.drainGrace().toMillis()
+                        + " ms after the stop; closing the socket under them");
+                closeChannel();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /// Waits up to `timeout` for the connection to end; true once it has.
     boolean awaitEnd(Duration timeout) throws InterruptedException {
-        return ended.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        return ended.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void closeChannel() {

@@ -5,7 +5,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 
-/// Buffered big-endian reads from a connection. Only the connection's reader thread uses it.
+/// Buffered big-endian reads from a connection. One thread at a time uses it: the one reading the
+/// connection's requests (see [Transmission] for how that role passes between threads).
 final class WireReader {
     private final ReadableByteChannel ch;
     /// Bytes received but not yet consumed, between position and limit.
@@ -18,6 +19,11 @@ final class WireReader {
     /// Waits for at least one byte; false when the peer closed the stream before sending any.
     boolean awaitData() throws IOException {
         return buf.hasRemaining() || fill();
+    }
+
+    /// Bytes received and not yet consumed: more of the client's requests already here.
+    int buffered() {
+        return buf.remaining();
     }
 
     private boolean fill() throws IOException {

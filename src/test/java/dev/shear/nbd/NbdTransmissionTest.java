@@ -316,6 +316,35 @@ class NbdTransmissionTest extends ServerTestBase {
     }
 
     @Test
+    void aLoneRequestRunsOnTheThreadThatReadItAndAHeldOneHandsTheReadingOver() throws Exception {
+        // decision 0016: no hand-over for a request that comes alone; one that holds the reading
+        // thread past Transmission.HAND_OFF_AFTER does not hold up the connection
+        try (RawNbdClient c = client(true)) {
+            assertThat(c.write(0, pattern(4096, 1), 0)).isZero();
+            assertThat(disk.lastThread.getName()).as("a lone write runs on the connection's thread").startsWith("nbd #");
+            CountDownLatch gate = new CountDownLatch(1);
+            disk.gate = gate;
+            long held = c.request(0, CMD_WRITE, 0, 4096, pattern(4096, 2));
+            await(() -> disk.active.get() == 1, "the lone write waits at the gate");
+            Thread reader = disk.lastThread;
+            assertThat(reader.getName()).startsWith("nbd #");
+            disk.gate = null;
+            long next = c.request(0, CMD_WRITE, K64, 4096, pattern(4096, 3));
+            RawNbdClient.Reply first = c.readReply();
+            assertThat(first.cookie()).as("the write behind the held one is read and answered").isEqualTo(next);
+            assertThat(disk.lastThread.getName()).as("with another in flight it runs on the request pool")
+                    .matches("shear-io-\\d+");
+            assertThat(gate.getCount()).isOne();
+            gate.countDown();
+            assertThat(c.readReply().cookie()).isEqualTo(held);
+            assertStillServes(c, 2 * K64);
+            assertThat(disk.lastThread).as("another thread reads (and runs lone requests) now").isNotSameAs(reader);
+            assertThat(disk.lastThread.getName()).startsWith("nbd #");
+        }
+        await(() -> server.connections() == 0, "the connection ends after the hand-over");
+    }
+
+    @Test
     void requestsHoldingTheirThreadInTheNodeDoNotHoldUpOthers() throws Exception {
         // a request in a slow system call keeps its thread; on virtual threads (as many carriers as
         // cores) a few of them stalled every request of the server (IoThreads)

@@ -69,8 +69,20 @@ final class RawNbdClient implements AutoCloseable {
     }
 
     static RawNbdClient connect(NbdServer server) throws IOException {
+        return connect(server, 0);
+    }
+
+    /// Connects with a socket receive buffer of `receiveBuffer` bytes (0: the system's default).
+    static RawNbdClient connect(NbdServer server, int receiveBuffer) throws IOException {
         SocketChannel ch = switch (server.endpoint()) {
-            case NbdServer.Tcp t -> SocketChannel.open(new InetSocketAddress(t.host(), t.port()));
+            case NbdServer.Tcp t -> {
+                SocketChannel c = SocketChannel.open();
+                if (receiveBuffer > 0) {
+                    c.setOption(java.net.StandardSocketOptions.SO_RCVBUF, receiveBuffer);
+                }
+                c.connect(new InetSocketAddress(t.host(), t.port()));
+                yield c;
+            }
             case NbdServer.Unix u -> {
                 SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
                 c.connect(UnixDomainSocketAddress.of(u.path()));
@@ -83,7 +95,13 @@ final class RawNbdClient implements AutoCloseable {
     /// Connects, greets with fixed newstyle + no zeroes, negotiates structured replies if asked,
     /// and enters transmission on `export` with NBD_OPT_GO.
     static RawNbdClient open(NbdServer server, String export, boolean structured) throws IOException {
-        RawNbdClient c = connect(server);
+        return open(server, export, structured, 0);
+    }
+
+    /// [#open(NbdServer, String, boolean)] with the socket receive buffer of [#connect(NbdServer, int)].
+    static RawNbdClient open(NbdServer server, String export, boolean structured, int receiveBuffer)
+            throws IOException {
+        RawNbdClient c = connect(server, receiveBuffer);
         c.greet(FLAG_C_FIXED_NEWSTYLE | FLAG_C_NO_ZEROES);
         if (structured) {
             c.structuredReplies();

@@ -27,6 +27,8 @@ final class TestNode implements BlockNode {
     volatile IOException readFailure;
     volatile int alignment = 1;
     final AtomicInteger active = new AtomicInteger();
+    /// The thread of the latest data request to enter.
+    volatile Thread lastThread;
     final AtomicInteger maxActive = new AtomicInteger();
     final AtomicInteger started = new AtomicInteger();
     final AtomicInteger flushes = new AtomicInteger();
@@ -46,6 +48,7 @@ final class TestNode implements BlockNode {
     /// Checks the range as the BlockNode contract asks (including [#alignment]), then applies the hooks.
     private void enter(long offset, long length) throws IOException {
         Requests.checkRange(this, offset, length);
+        lastThread = Thread.currentThread();
         int now = active.incrementAndGet();
         started.incrementAndGet();
         maxActive.accumulateAndGet(now, Math::max);
