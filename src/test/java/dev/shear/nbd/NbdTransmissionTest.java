@@ -318,7 +318,7 @@ class NbdTransmissionTest extends ServerTestBase {
     @Test
     void aLoneRequestRunsOnTheThreadThatReadItAndAHeldOneHandsTheReadingOver() throws Exception {
         // decision 0016: no hand-over for a request that comes alone; one that holds the reading
-        // thread past Transmission.HAND_OFF_AFTER does not hold up the connection
+        // thread past InlineRunner.HAND_OFF_AFTER does not hold up the connection
         try (RawNbdClient c = client(true)) {
             assertThat(c.write(0, pattern(4096, 1), 0)).isZero();
             assertThat(disk.lastThread.getName()).as("a lone write runs on the connection's thread").startsWith("nbd #");

@@ -55,6 +55,30 @@ class LoadGeneratorTest {
     }
 
     @Test
+    void aRequestDueWhileNoneIsInFlightRunsOnTheIssuingThread() throws Exception {
+        // decision 0016: no hand-over to a pool thread for a guest that issues one request at a time
+        Thread caller = Thread.currentThread();
+        AtomicInteger onCaller = new AtomicInteger();
+        AtomicInteger elsewhere = new AtomicInteger();
+        FilterNode disk = new FilterNode(new MemoryNode("d", 64L << 20, 65536)) {
+            @Override
+            public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
+                (Thread.currentThread() == caller ? onCaller : elsewhere).incrementAndGet();
+                super.write(offset, src, fua);
+            }
+
+            @Override
+            public String describe() {
+                return "a disk that notes the thread of each write";
+            }
+        };
+        LoadResult r = new LoadGenerator(disk, new LoadSpec(200, 1.0, 4096, Duration.ofMillis(500), 8, 5)).run();
+        assertThat(r.errors()).isZero();
+        assertThat(onCaller.get()).as("writes on the issuing thread (%d elsewhere)", elsewhere.get())
+                .isGreaterThan(elsewhere.get());
+    }
+
+    @Test
     void requestsHoldingTheirThreadInTheNodeDoNotHoldUpOthers() throws Exception {
         // a request in a slow system call keeps its thread; on virtual threads (as many carriers as
         // cores) a few of them stalled every other request (dev.shear.util.IoThreads)
