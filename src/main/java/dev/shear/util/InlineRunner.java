@@ -15,7 +15,8 @@ import java.util.concurrent.locks.LockSupport;
 ///
 /// A request run here that holds the loop's thread longer than [#HAND_OFF_AFTER] (a cold read,
 /// storage that hangs) must not hold up the loop: a watchdog (one daemon thread per process,
-/// ticking every [#TICK] while any loop runs, parked otherwise) then has a platform thread of
+/// ticking every [#TICK] while requests run here, parked after [#IDLE_AFTER] without any) has a
+/// platform thread of
 /// [IoThreads#helper] carry the loop on from where it stands, under the first thread's name; the
 /// thread that ran the request learns from [#runHere] that it must leave the loop. [#runLoop]
 /// returns when the loop has ended, on whichever thread.
@@ -33,11 +34,18 @@ public final class InlineRunner<X extends Exception> {
     public static final Duration HAND_OFF_AFTER = Duration.ofMillis(10);
     /// How often the watchdog looks: a hand-over happens between [#HAND_OFF_AFTER] and that plus this.
     static final long TICK = TimeUnit.MILLISECONDS.toNanos(10);
+    /// How long the watchdog goes on ticking after the last request run here: an idle server (guests
+    /// connected, doing nothing) does not wake a thread 100 times a second.
+    static final long IDLE_AFTER = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long HAND_OFF_NANOS = HAND_OFF_AFTER.toNanos();
     private static final System.Logger LOG = System.getLogger(InlineRunner.class.getName());
     private static final Set<InlineRunner<?>> WATCHED = ConcurrentHashMap.newKeySet();
     private static final Thread WATCHDOG = Thread.ofPlatform().daemon().name("shear-inline-watchdog")
             .start(InlineRunner::watchdog);
+    /// When the latest request started to run here (any loop).
+    private static volatile long lastStart = System.nanoTime();
+    /// Set while the watchdog is parked for want of requests; [#runHere] then wakes it.
+    private static volatile boolean idle;
 
     /// A request being run by the loop's thread, since `startNanos`.
     private record Running(long startNanos) {
@@ -63,7 +71,6 @@ public final class InlineRunner<X extends Exception> {
     public void runLoop() throws X, InterruptedException {
         name = Thread.currentThread().getName();
         WATCHED.add(this);
-        LockSupport.unpark(WATCHDOG);
         try {
             if (!loop.run()) {
                 awaitEnd();
@@ -79,6 +86,11 @@ public final class InlineRunner<X extends Exception> {
     public boolean runHere(Runnable request) {
         Running mine = new Running(System.nanoTime());
         running.set(mine);
+        lastStart = mine.startNanos();
+        if (idle) {                                   // the first request after a quiet spell
+            idle = false;
+            LockSupport.unpark(WATCHDOG);
+        }
         try {
             request.run();
         } finally {
@@ -134,8 +146,12 @@ public final class InlineRunner<X extends Exception> {
 
     private static void watchdog() {
         while (true) {
-            if (WATCHED.isEmpty()) {
-                LockSupport.park(InlineRunner.class);      // until watch() (or spuriously)
+            if (quiet()) {
+                idle = true;
+                if (quiet()) {                         // no request began since (runHere sets lastStart first)
+                    LockSupport.park(InlineRunner.class);
+                }
+                idle = false;
                 continue;
             }
             LockSupport.parkNanos(InlineRunner.class, TICK);
@@ -148,5 +164,24 @@ public final class InlineRunner<X extends Exception> {
                 }
             }
         }
+    }
+
+    /// No request started here for [#IDLE_AFTER] and none is running here now.
+    private static boolean quiet() {
+        if (System.nanoTime() - lastStart < IDLE_AFTER) {
+            return false;
+        }
+        for (InlineRunner<?> r : WATCHED) {
+            Running now = r.running.get();
+            if (now != null && now != HANDED_OFF) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// Whether the watchdog is parked for want of requests (for tests).
+    static boolean watchdogIdle() {
+        return idle && WATCHDOG.getState() == Thread.State.WAITING;
     }
 }
