@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /// One client connection, from greeting to close, on its own (platform) thread.
 ///
@@ -26,6 +27,8 @@ final class NbdConnection implements Runnable {
     private final Runnable onEnd;
     private final InFlightLimit inFlight;
     private final CountDownLatch ended = new CountDownLatch(1);
+    /// Set once the drain grace of [#closeUnlessEndedInGrace] runs.
+    private final AtomicBoolean graceStarted = new AtomicBoolean();
     /// Set once by [#stop]; read by the connection thread to tell a stop from a vanished client.
     private volatile boolean stopping;
 
@@ -57,7 +60,7 @@ final class NbdConnection implements Runnable {
                         + (session.structured() ? " with structured replies" : ""));
                 ReplyWriter out = new ReplyWriter(ch, this::replyFailed);
                 CommandHandler handler = new CommandHandler(session, out, log);
-                new Transmission(in, handler, inFlight, limits.maxPayload(), log).run();
+                new Transmission(in, handler, inFlight, limits.maxPayload(), log, this::closeUnlessEndedInGrace).run();
             }
         } catch (ProtocolViolation e) {
             log.info(e.getMessage());
@@ -135,16 +138,23 @@ final class NbdConnection implements Runnable {
             log.debug("could not shut down input (" + e + "); closing instead");
             closeChannel();
         }
-        Thread.ofVirtual().start(this::closeIfStillOpenAfterGrace);
+        closeUnlessEndedInGrace();
     }
 
-    /// The drain grace for a connection whose own thread cannot drain: it is running a request
-    /// itself (see [Transmission]) whose reply the client does not read.
+    /// Once the connection is stopped or its request loop has ended: the drain grace for the case
+    /// that the connection's own thread cannot drain, because it is running a request itself (see
+    /// [Transmission]) whose reply the client does not read.
+    private void closeUnlessEndedInGrace() {
+        if (graceStarted.compareAndSet(false, true)) {
+            Thread.ofVirtual().start(this::closeIfStillOpenAfterGrace);
+        }
+    }
+
     private void closeIfStillOpenAfterGrace() {
         try {
-            if (!ended.await(limits.drainGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!inFlight.awaitIdle(limits.drainGrace())) {
                 log.info("replies still unsent " + limits.drainGrace().toMillis()
-                        + " ms after the stop; closing the socket under them");
+                        + " ms after the last request was read; closing the socket under them");
                 closeChannel();
             }
         } catch (InterruptedException e) {

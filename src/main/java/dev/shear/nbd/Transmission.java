@@ -35,9 +35,14 @@ final class Transmission {
     private final InFlightLimit limit;
     private final int maxPayload;
     private final ConnectionLog log;
-    private final InlineRunner<IOException> inline = new InlineRunner<>(this::serve);
+    private final Runnable onLoopEnd;
+    private final InlineRunner<IOException> inline = new InlineRunner<>(this::serveThenTell);
 
-    Transmission(WireReader in, CommandHandler handler, InFlightLimit limit, int maxPayload, ConnectionLog log) {
+    /// @param onLoopEnd told when the request loop has ended, on the thread that ended it: not
+    ///                  necessarily the one in [#run], which may still be running a request
+    Transmission(WireReader in, CommandHandler handler, InFlightLimit limit, int maxPayload, ConnectionLog log,
+            Runnable onLoopEnd) {
+        this.onLoopEnd = onLoopEnd;
         this.in = in;
         this.handler = handler;
         this.limit = limit;
@@ -49,6 +54,18 @@ final class Transmission {
     /// still in flight on return keep running; the caller drains them.
     void run() throws IOException, InterruptedException {
         inline.runLoop();
+    }
+
+    private boolean serveThenTell() throws IOException, InterruptedException {
+        boolean handedOff = false;
+        try {
+            handedOff = !serve();
+            return !handedOff;
+        } finally {
+            if (!handedOff) {
+                onLoopEnd.run();
+            }
+        }
     }
 
     /// The request loop; false when this thread handed the reading to another one and left.
@@ -95,7 +112,12 @@ final class Transmission {
                     return false;                  // it held this thread too long; another one reads on
                 }
             } else {
-                IoThreads.request(() -> execute(r, cost));   // disk I/O: never on a virtual thread (IoThreads)
+                try {
+                    IoThreads.request(() -> execute(r, cost));   // disk I/O: never on a virtual thread (IoThreads)
+                } catch (RuntimeException | Error e) {
+                    limit.release(cost);
+                    throw e;
+                }
             }
         }
         log.debug("client closed the connection");

@@ -93,12 +93,15 @@ public final class InlineRunner<X extends Exception> {
         }
         try {
             request.run();
-        } finally {
-            if (!running.compareAndSet(mine, null)) {
-                mine = null;
+        } catch (RuntimeException | Error e) {
+            if (running.compareAndSet(mine, null)) {
+                throw e;                              // this thread still carries the loop: it ends with it
             }
+            LOG.log(System.Logger.Level.ERROR, "a request run on " + name + " failed after its loop went on"
+                    + " in another thread", e);
+            return false;
         }
-        return mine != null;
+        return running.compareAndSet(mine, null);
     }
 
     private void handOffIfStuck(long nowNanos) {
@@ -107,7 +110,12 @@ public final class InlineRunner<X extends Exception> {
                 && running.compareAndSet(r, HANDED_OFF)) {
             LOG.log(System.Logger.Level.DEBUG, () -> "a request held " + name + " for over "
                     + HAND_OFF_AFTER.toMillis() + " ms; another thread carries its loop on");
-            IoThreads.helper(this::goOn);
+            try {
+                IoThreads.helper(this::goOn);
+            } catch (RuntimeException | Error e) {
+                running.compareAndSet(HANDED_OFF, r);      // no thread to go on: the loop's own keeps it
+                throw e;
+            }
         }
     }
 
@@ -159,7 +167,7 @@ public final class InlineRunner<X extends Exception> {
             for (InlineRunner<?> r : WATCHED) {
                 try {
                     r.handOffIfStuck(now);
-                } catch (RuntimeException e) {       // keep watching the others
+                } catch (RuntimeException | Error e) {       // keep watching (no thread could be started)
                     LOG.log(System.Logger.Level.WARNING, "could not let a loop go on in another thread", e);
                 }
             }

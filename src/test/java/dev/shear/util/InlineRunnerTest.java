@@ -87,6 +87,29 @@ class InlineRunnerTest {
     }
 
     @Test
+    void aRequestFailingAfterItsLoopWentOnElsewhereDoesNotEndTheLoop() throws Exception {
+        QueueLoop q = new QueueLoop();
+        Thread t = q.start();
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch second = new CountDownLatch(1);
+        q.items.add(() -> {
+            await(held);
+            throw new IllegalStateException("late failure");
+        });
+        q.items.add(second::countDown);
+        assertThat(second.await(5, TimeUnit.SECONDS)).isTrue();
+        held.countDown();                                   // the held request fails now (logged)
+        CountDownLatch third = new CountDownLatch(1);
+        q.items.add(third::countDown);
+        assertThat(third.await(5, TimeUnit.SECONDS)).as("the loop goes on").isTrue();
+        Thread.sleep(100);
+        assertThat(t.isAlive()).as("runLoop still waits for the loop's real end").isTrue();
+        q.items.add(QueueLoop.END);
+        t.join(5_000);
+        assertThat(t.isAlive()).isFalse();
+    }
+
+    @Test
     void aFailureOnTheThreadCarryingTheLoopOnEndsRunLoopWithIt() throws Exception {
         CountDownLatch held = new CountDownLatch(1);
         AtomicReference<InlineRunner<IOException>> runner = new AtomicReference<>();

@@ -70,7 +70,7 @@ public final class LoadGenerator {
         Issuing issuing = new Issuing();
         try {
             issuing.runner.runLoop();
-        } catch (InterruptedException e) {
+        } catch (InterruptedException | RuntimeException | Error e) {
             stopped = true;                         // a thread issuing on in our stead stops too
             throw e;
         }
