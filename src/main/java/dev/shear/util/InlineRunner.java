@@ -16,10 +16,9 @@ import java.util.concurrent.locks.LockSupport;
 /// A request run here that holds the loop's thread longer than [#HAND_OFF_AFTER] (a cold read,
 /// storage that hangs) must not hold up the loop: a watchdog (one daemon thread per process,
 /// ticking every [#TICK] while requests run here, parked after [#IDLE_AFTER] without any) has a
-/// platform thread of
-/// [IoThreads#helper] carry the loop on from where it stands, under the first thread's name; the
-/// thread that ran the request learns from [#runHere] that it must leave the loop. [#runLoop]
-/// returns when the loop has ended, on whichever thread.
+/// platform thread of [IoThreads#helper] carry the loop on from where it stands, under the first
+/// thread's name; the thread that ran the request learns from [#runHere] that it must leave the
+/// loop. [#runLoop] returns when the loop has ended, on whichever thread.
 ///
 /// @param <X> what the loop may throw besides `InterruptedException` and unchecked exceptions
 public final class InlineRunner<X extends Exception> {
