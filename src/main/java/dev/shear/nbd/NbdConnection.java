@@ -27,7 +27,7 @@ final class NbdConnection implements Runnable {
     private final Runnable onEnd;
     private final InFlightLimit inFlight;
     private final CountDownLatch ended = new CountDownLatch(1);
-    /// Set once the drain grace of [#closeUnlessEndedInGrace] runs.
+    /// Set once [#startDrainGrace] has started the grace.
     private final AtomicBoolean graceStarted = new AtomicBoolean();
     /// Set once by [#stop]; read by the connection thread to tell a stop from a vanished client.
     private volatile boolean stopping;
@@ -60,7 +60,7 @@ final class NbdConnection implements Runnable {
                         + (session.structured() ? " with structured replies" : ""));
                 ReplyWriter out = new ReplyWriter(ch, this::replyFailed);
                 CommandHandler handler = new CommandHandler(session, out, log);
-                new Transmission(in, handler, inFlight, limits.maxPayload(), log, this::closeUnlessEndedInGrace).run();
+                new Transmission(in, handler, inFlight, limits.maxPayload(), log, this::startDrainGrace).run();
             }
         } catch (ProtocolViolation e) {
             log.info(e.getMessage());
@@ -109,13 +109,9 @@ final class NbdConnection implements Runnable {
 
     private void drain() {
         inFlight.close();
+        startDrainGrace();
         try {
-            if (!inFlight.awaitIdle(limits.drainGrace())) {
-                log.info("replies still unsent after " + limits.drainGrace().toMillis()
-                        + " ms; closing the socket under them");
-                closeChannel();
-                inFlight.awaitIdle();
-            }
+            inFlight.awaitIdle();                    // the grace closes the socket under unsendable replies
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             log.warn("interrupted while requests were still in flight");
@@ -138,23 +134,24 @@ final class NbdConnection implements Runnable {
             log.debug("could not shut down input (" + e + "); closing instead");
             closeChannel();
         }
-        closeUnlessEndedInGrace();
+        startDrainGrace();
     }
 
-    /// Once the connection is stopped or its request loop has ended: the drain grace for the case
-    /// that the connection's own thread cannot drain, because it is running a request itself (see
-    /// [Transmission]) whose reply the client does not read.
-    private void closeUnlessEndedInGrace() {
+    /// Gives the requests in flight the drain grace, then closes the socket under replies still
+    /// unsent. Started once, by whichever comes first: [#stop], the end of the request loop (on the
+    /// thread that ended it, which need not be the connection's own: that one may be stuck sending
+    /// a lone request's reply, see [Transmission]), or [#drain].
+    private void startDrainGrace() {
         if (graceStarted.compareAndSet(false, true)) {
-            Thread.ofVirtual().start(this::closeIfStillOpenAfterGrace);
+            Thread.ofVirtual().start(this::closeAfterGrace);
         }
     }
 
-    private void closeIfStillOpenAfterGrace() {
+    private void closeAfterGrace() {
         try {
             if (!inFlight.awaitIdle(limits.drainGrace())) {
-                log.info("replies still unsent " + limits.drainGrace().toMillis()
-                        + " ms after the last request was read; closing the socket under them");
+                log.info("replies still unsent after " + limits.drainGrace().toMillis()
+                        + " ms; closing the socket under them");
                 closeChannel();
             }
         } catch (InterruptedException e) {
