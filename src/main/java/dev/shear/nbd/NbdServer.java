@@ -1,5 +1,6 @@
 package dev.shear.nbd;
 
+import dev.shear.util.ShortSlice;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -243,8 +244,12 @@ public final class NbdServer implements AutoCloseable {
             connections.add(conn);
         }
         // a platform thread: a blocking socket read wakes it directly; a virtual thread needs the
-        // poller and then a carrier, two more context switches per request (decision 0015)
-        Thread.ofPlatform().daemon().name(label).start(conn);
+        // poller and then a carrier, two more context switches per request (decision 0015); with a
+        // short scheduler slice, so that a request's wake-up preempts CPU-bound work (decision 0017)
+        Thread.ofPlatform().daemon().name(label).start(() -> {
+            ShortSlice.forThisThread();
+            conn.run();
+        });
     }
 
     private static String peer(SocketChannel c) throws IOException {

@@ -35,7 +35,10 @@ public final class IoThreads {
 
     private static java.util.concurrent.ThreadFactory factory(String prefix) {
         AtomicInteger n = new AtomicInteger();
-        return r -> Thread.ofPlatform().daemon().name(prefix + n.getAndIncrement()).unstarted(r);
+        return r -> Thread.ofPlatform().daemon().name(prefix + n.getAndIncrement()).unstarted(() -> {
+            ShortSlice.forThisThread();      // guest requests wait for these threads (decision 0017)
+            r.run();
+        });
     }
 
     /// Runs a request (a guest read or write, a snapshot read) on the request pool: at most
