@@ -4,6 +4,7 @@ import dev.shear.bitmap.ClusterBitmap;
 import dev.shear.bitmap.DirtyTrackingNode;
 import dev.shear.block.BlockNode;
 import dev.shear.block.DrainableNode;
+import dev.shear.block.WritebackPacer;
 import dev.shear.copy.BlockCopy;
 import dev.shear.copy.CbwFilter;
 import dev.shear.copy.CopyOptions;
@@ -236,6 +237,10 @@ public final class GuestBackup {
                 Thread.ofPlatform().name("shear-progress-" + id).daemon().factory());
         List<JobState> states = new ArrayList<>();
         String error = null;
+        // the targets' page-cache data goes out in small batches, not in the kernel's bursts that
+        // hold up the guest's reads (decision 0018)
+        WritebackPacer pacer = WritebackPacer.start("shear-writeback-" + id,
+                running.stream().map(r -> r.disk().target()).toList());
         try {
             for (Running r : running) {
                 if (error != null || cancelled) {
@@ -263,6 +268,7 @@ public final class GuestBackup {
                 }
             }
         } finally {
+            pacer.close();
             stopTicker(ticker);
         }
         JobState overall = error != null ? JobState.FAILED

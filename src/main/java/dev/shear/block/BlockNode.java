@@ -66,6 +66,13 @@ public interface BlockNode extends AutoCloseable {
     /// Makes every completed write durable.
     void flush() throws IOException;
 
+    /// Starts writing what the node holds in the host's page cache to storage, without waiting
+    /// and without promising durability (that is [#flush]); a running guest's disks get this
+    /// regularly so that the kernel's writeback does not come in bursts ([WritebackPacer]).
+    /// Nothing for nodes that do not write through the page cache.
+    default void startWriteback() throws IOException {
+    }
+
     /// The allocation state of the run that starts at `offset`, at most `length` bytes long.
     BlockStatus blockStatus(long offset, long length) throws IOException;
 

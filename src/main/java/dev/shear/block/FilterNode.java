@@ -68,6 +68,11 @@ public abstract class FilterNode implements BlockNode {
     }
 
     @Override
+    public void startWriteback() throws IOException {
+        inner.startWriteback();
+    }
+
+    @Override
     public BlockStatus blockStatus(long offset, long length) throws IOException {
         return inner.blockStatus(offset, length);
     }

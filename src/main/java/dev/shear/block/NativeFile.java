@@ -75,6 +75,10 @@ public final class NativeFile implements AutoCloseable {
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     private static final MethodHandle FDATASYNC = downcall("fdatasync",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle SYNC_FILE_RANGE = downcall("sync_file_range",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    private static final int SYNC_FILE_RANGE_WRITE = 2;
     /// `posix_fadvise` returns the error number instead of setting errno.
     private static final MethodHandle FADVISE = LINKER.downcallHandle(
             LINKER.defaultLookup().find("posix_fadvise").orElseThrow(),
@@ -183,6 +187,19 @@ public final class NativeFile implements AutoCloseable {
             int rc = metadata ? (int) FSYNC.invokeExact(state, fd) : (int) FDATASYNC.invokeExact(state, fd);
             if (rc != 0) {
                 throw error("flushing", path, errno(state));
+            }
+            return null;
+        });
+    }
+
+    /// Starts writing the file's dirty pages to storage and returns without waiting for them
+    /// (`sync_file_range(SYNC_FILE_RANGE_WRITE)` over the whole file). Not a flush: it promises
+    /// nothing about durability.
+    public void startWriteback() throws IOException {
+        onFd("sync_file_range", state -> {
+            int rc = (int) SYNC_FILE_RANGE.invokeExact(state, fd, 0L, 0L, SYNC_FILE_RANGE_WRITE);
+            if (rc != 0) {
+                throw error("starting writeback of", path, errno(state));
             }
             return null;
         });

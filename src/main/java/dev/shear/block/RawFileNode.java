@@ -282,6 +282,14 @@ public final class RawFileNode implements BlockNode {
     }
 
     @Override
+    public void startWriteback() throws IOException {
+        Requests.checkOpen(closed, this);
+        if (options.writable() && !options.direct()) {
+            channel.file().startWriteback();
+        }
+    }
+
+    @Override
     public BlockStatus blockStatus(long offset, long length) throws IOException {
         BlockStatus empty = Requests.checkStatusRequest(closed, this, offset, length);
         if (empty != null) {

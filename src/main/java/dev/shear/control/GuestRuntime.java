@@ -2,6 +2,7 @@ package dev.shear.control;
 
 import dev.shear.backup.BackupEvent;
 import dev.shear.backup.SnapshotSession;
+import dev.shear.block.WritebackPacer;
 import dev.shear.copy.OnCbwError;
 import dev.shear.copy.SnapshotAccessNode;
 import dev.shear.datacenter.Datacenter;
@@ -58,16 +59,20 @@ public final class GuestRuntime implements AutoCloseable {
     /// Guarded by `this`: the exported snapshot, its images and its fleecing volumes, or null.
     private PullExport pull;
     private boolean closed;
+    /// Writes the disks' page-cache data out in small batches while the guest runs (decision 0018).
+    private final WritebackPacer pacer;
 
     private record PullExport(SnapshotSession session, List<FleecingImages.Image> images, List<VolumeId> recorded,
                               Map<String, String> uris, TaskLog log) {
     }
 
-    private GuestRuntime(Datacenter dc, OpenGuest guest, NbdServer nbd, Map<String, String> exports) {
+    private GuestRuntime(Datacenter dc, OpenGuest guest, NbdServer nbd, Map<String, String> exports,
+            WritebackPacer pacer) {
         this.dc = dc;
         this.guest = guest;
         this.nbd = nbd;
         this.exports = exports;
+        this.pacer = pacer;
     }
 
     /// Opens guest `vmid` and starts serving it.
@@ -77,7 +82,10 @@ public final class GuestRuntime implements AutoCloseable {
         OpenGuest guest = OpenGuest.open(dc, dc.guests().get(vmid), "run");
         NbdServer nbd = null;
         ControlServer control = null;
+        WritebackPacer pacer = null;
         try {
+            pacer = WritebackPacer.start("shear-writeback-" + vmid,
+                    guest.disks().stream().map(OpenGuest.Disk::image).toList());
             ExportRegistry registry = new ExportRegistry();
             for (OpenGuest.Disk d : guest.disks()) {
                 registry.add(new NbdExport(d.key(), d.seat(), false, "guest " + vmid + " disk " + d.key(),
@@ -88,7 +96,7 @@ public final class GuestRuntime implements AutoCloseable {
             for (OpenGuest.Disk d : guest.disks()) {
                 exports.put(d.key(), nbd.uri(d.key()));
             }
-            GuestRuntime rt = new GuestRuntime(dc, guest, nbd, exports);
+            GuestRuntime rt = new GuestRuntime(dc, guest, nbd, exports, pacer);
             if (options.controlSocket()) {
                 control = ControlServer.start(new GuestRuns(dc.root()).controlSocket(vmid), new ControlHandler(rt));
                 rt.control = control;
@@ -101,6 +109,9 @@ public final class GuestRuntime implements AutoCloseable {
             }
             if (nbd != null) {
                 nbd.close();
+            }
+            if (pacer != null) {
+                pacer.close();
             }
             guest.close();
             throw e;
@@ -284,6 +295,7 @@ public final class GuestRuntime implements AutoCloseable {
                 control.close();
             }
             nbd.close();
+            pacer.close();
             guest.close();
         } catch (IOException e) {
             first = first == null ? e : first;

@@ -59,6 +59,11 @@ final class ChannelHostFile implements HostFile {
     }
 
     @Override
+    public void startWriteback() throws IOException {
+        channel.file().startWriteback();
+    }
+
+    @Override
     public void punchHole(long position, long length) throws IOException {
         channel.file().punchHole(position, length);
     }

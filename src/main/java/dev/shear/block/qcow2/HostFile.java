@@ -26,6 +26,10 @@ interface HostFile extends AutoCloseable {
     /// Makes every completed write durable (`fsync`).
     void force() throws IOException;
 
+    /// Starts writing dirty cached pages to storage without waiting ([dev.shear.block.BlockNode#startWriteback]).
+    default void startWriteback() throws IOException {
+    }
+
     /// Deallocates `[position, position+length)`; it then reads as zeroes.
     void punchHole(long position, long length) throws IOException;
 

@@ -400,6 +400,14 @@ public final class Qcow2Node implements BlockNode {
     }
 
     @Override
+    public void startWriteback() throws IOException {
+        Requests.checkOpen(closed, this);
+        if (refcounts != null) {                 // writable
+            host.startWriteback();
+        }
+    }
+
+    @Override
     public void flush() throws IOException {
         Requests.checkOpen(closed, this);
         if (refcounts == null) {

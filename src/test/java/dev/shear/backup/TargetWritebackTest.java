@@ -1,0 +1,54 @@
+package dev.shear.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.shear.block.DrainableNode;
+import dev.shear.block.MemoryNode;
+import dev.shear.block.RawFileNode;
+import dev.shear.testing.PageCache;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/// Decision 0018: a backup's target file does not pile up dirty pages for the kernel to write in
+/// one burst; they go out while the job runs. The target is a raw file under `target/` (on the
+/// build's disk: a tmpfs has no writeback).
+@Timeout(60)
+class TargetWritebackTest {
+    private static final long SIZE = 16L << 20;
+    private static final long PAGE = 4096;
+
+    @Test
+    void theTargetsDirtyPagesStayFewWhileAThrottledBackupRuns() throws Throwable {
+        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-scratch")), "target-wb-");
+        Path file = dir.resolve("target.raw");
+        MemoryNode disk = new MemoryNode("disk", SIZE, 65536);
+        byte[] data = new byte[(int) SIZE];
+        new Random(5).nextBytes(data);
+        disk.write(0, data);
+        try (RawFileNode target = RawFileNode.create(file, SIZE)) {
+            GuestBackup b = GuestBackup.prepare("wb", List.of(new GuestBackup.Disk("scsi0", new DrainableNode(disk),
+                    target, null, null)), BackupOptions.defaults().withSpeed(4L << 20), e -> { });
+            b.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (b.jobs().get(0).blockCopy().bytesDone() < (8L << 20) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            long written = b.jobs().get(0).blockCopy().bytesDone();
+            Thread.sleep(300);
+            long dirty = PageCache.dirtyPages(file) * PAGE;
+            assertThat(written).isGreaterThanOrEqualTo(8L << 20);
+            assertThat(dirty).as("dirty bytes of the target after %d bytes were copied", written)
+                    .isLessThan(3L << 20);
+            assertThat(b.await(30, TimeUnit.SECONDS).state()).isEqualTo(JobState.COMPLETED);
+            assertThat(target.read(0, (int) SIZE)).isEqualTo(data);
+        } finally {
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(dir);
+        }
+    }
+}
