@@ -146,6 +146,14 @@ public final class DrainableNode implements BlockNode {
     }
 
     @Override
+    public void startWriteback() throws IOException {
+        forward(n -> {
+            n.startWriteback();
+            return null;
+        });
+    }
+
+    @Override
     public BlockStatus blockStatus(long offset, long length) throws IOException {
         return forward(n -> n.blockStatus(offset, length));
     }

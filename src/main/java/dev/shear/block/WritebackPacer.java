@@ -39,10 +39,15 @@ public final class WritebackPacer implements AutoCloseable {
         this.thread = Thread.ofPlatform().daemon().name(name).unstarted(this::loop);
     }
 
-    /// Starts pacing `nodes` on a thread called `name`.
+    /// Starts pacing `nodes` on a thread called `name`. Never throws: when no thread can be
+    /// started the kernel's own writeback stays in charge (logged).
     public static WritebackPacer start(String name, List<BlockNode> nodes) {
         WritebackPacer p = new WritebackPacer(name, nodes);
-        p.thread.start();
+        try {
+            p.thread.start();
+        } catch (RuntimeException | Error e) {
+            LOG.log(Level.WARNING, "no paced writeback (" + name + "): " + e);
+        }
         return p;
     }
 

@@ -300,6 +300,7 @@ public final class GuestRuntime implements AutoCloseable {
         } catch (IOException e) {
             first = first == null ? e : first;
         } finally {
+            pacer.close();                       // idempotent; when a close above failed
             stopped.countDown();
         }
         if (first != null) {

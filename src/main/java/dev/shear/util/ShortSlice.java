@@ -21,22 +21,20 @@ import java.lang.System.Logger.Level;
 /// to 4 ms at 250 Hz. Since 6.12 a task may ask for a shorter slice with `sched_setattr`
 /// (`sched_runtime` for `SCHED_OTHER`, no privilege needed), and a woken task with a shorter slice
 /// than the running one preempts it. Shear asks for [#SLICE_NANOS] on the threads that carry guest
-/// requests (NBD connections, the request pool, copy-before-write helpers). The thread's nice value
-/// is kept. Older kernels ignore the field; where the call is refused (seccomp, another OS) nothing
-/// changes and one line is logged. `-Dshear.short-slice=false` turns it off.
+/// requests (NBD connections, the request pool, copy-before-write helpers) when they run under the
+/// normal (or batch) policy, keeping policy and nice value, and with `SCHED_FLAG_RESET_ON_FORK` so
+/// that threads they start (a backup job's CPU-bound copy and hash threads) get the default slice.
+/// Older kernels ignore the field; where the call is refused (seccomp) nothing changes and one line
+/// is logged; on other systems nothing happens. `-Dshear.short-slice=false` turns it off.
 public final class ShortSlice {
     /// The slice asked for: below the kernel's default (0.75 ms × (1 + log2 CPUs), 1.5 ms on two
     /// CPUs, at most 3 ms) so that it preempts, long enough for a request's own work.
     public static final long SLICE_NANOS = 500_000;
 
     private static final Logger LOG = System.getLogger(ShortSlice.class.getName());
-    private static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("shear.short-slice", "true"))
-            && System.getProperty("os.name", "").equals("Linux");
-    private static final long SYS_SCHED_SETATTR = switch (System.getProperty("os.arch", "")) {
-        case "amd64", "x86_64" -> 314;
-        case "aarch64" -> 274;
-        default -> -1;
-    };
+    private static final int SCHED_OTHER = 0;
+    private static final int SCHED_BATCH = 3;
+    private static final long SCHED_FLAG_RESET_ON_FORK = 0x01;
     /// `struct sched_attr` as of Linux 3.14 (`SCHED_ATTR_SIZE_VER0`, 48 bytes).
     private static final StructLayout ATTR = MemoryLayout.structLayout(
             ValueLayout.JAVA_INT.withName("size"),
@@ -48,19 +46,18 @@ public final class ShortSlice {
             ValueLayout.JAVA_LONG.withName("sched_deadline"),
             ValueLayout.JAVA_LONG.withName("sched_period"));
     private static final VarHandle SIZE = field("size");
-    private static final VarHandle NICE = field("sched_nice");
+    private static final VarHandle POLICY = field("sched_policy");
+    private static final VarHandle FLAGS = field("sched_flags");
     private static final VarHandle RUNTIME = field("sched_runtime");
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle SYSCALL = ENABLED && SYS_SCHED_SETATTR > 0 ? Linker.nativeLinker().downcallHandle(
-            Linker.nativeLinker().defaultLookup().find("syscall").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
-                    ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
-            Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno")) : null;
-    private static final MethodHandle GETPRIORITY = SYSCALL == null ? null : Linker.nativeLinker().downcallHandle(
-            Linker.nativeLinker().defaultLookup().find("getpriority").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
-            Linker.Option.captureCallState("errno"));
+    /// {sched_setattr, sched_getattr} for this architecture, or null.
+    private static final long[] CALLS = switch (System.getProperty("os.arch", "")) {
+        case "amd64", "x86_64" -> new long[] {314, 315};
+        case "aarch64" -> new long[] {274, 275};
+        default -> null;
+    };
+    private static final MethodHandle SYSCALL = syscall();
     private static volatile boolean refused;
 
     private ShortSlice() {
@@ -70,24 +67,47 @@ public final class ShortSlice {
         return ATTR.varHandle(MemoryLayout.PathElement.groupElement(name));
     }
 
+    /// `long syscall(long number, long a, long b, long c)` with errno captured; null when off or
+    /// unavailable (logged when [#forThisThread] is first called).
+    private static MethodHandle syscall() {
+        if (!Boolean.parseBoolean(System.getProperty("shear.short-slice", "true"))
+                || !System.getProperty("os.name", "").equals("Linux") || CALLS == null) {
+            return null;
+        }
+        try {
+            Linker linker = Linker.nativeLinker();
+            return linker.downcallHandle(linker.defaultLookup().find("syscall").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                            ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
+                    Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+        } catch (RuntimeException | Error e) {
+            LOG.log(Level.INFO, "guest I/O threads keep the default scheduler slice: " + e);
+            return null;
+        }
+    }
+
     /// Asks for the short slice for the calling thread; true when the kernel took the request
-    /// (which a kernel before 6.12 does without acting on it).
+    /// (which a kernel before 6.12 does without acting on it). A thread under another policy than
+    /// the normal or batch one is left as it is. Never throws.
     public static boolean forThisThread() {
         if (SYSCALL == null || refused) {
             return false;
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            ERRNO.set(state, 0L, 0);
-            int nice = (int) GETPRIORITY.invokeExact(state, 0, 0);      // PRIO_PROCESS, 0 = this thread
-            if (nice == -1 && (int) ERRNO.get(state, 0L) != 0) {
-                return refuse("getpriority failed, errno " + (int) ERRNO.get(state, 0L));
-            }
             MemorySegment attr = arena.allocate(ATTR);
+            long r = (long) SYSCALL.invokeExact(state, CALLS[1], 0L, attr, ATTR.byteSize(), 0L);
+            if (r != 0) {
+                return refuse("sched_getattr failed, errno " + (int) ERRNO.get(state, 0L));
+            }
+            int policy = (int) POLICY.get(attr, 0L);
+            if (policy != SCHED_OTHER && policy != SCHED_BATCH) {
+                return false;                                   // idle, real-time, deadline: not ours to change
+            }
             SIZE.set(attr, 0L, (int) ATTR.byteSize());
-            NICE.set(attr, 0L, nice);                               // SCHED_OTHER, same nice
+            FLAGS.set(attr, 0L, SCHED_FLAG_RESET_ON_FORK);       // same policy and nice (from sched_getattr)
             RUNTIME.set(attr, 0L, SLICE_NANOS);
-            long r = (long) SYSCALL.invokeExact(state, SYS_SCHED_SETATTR, 0, attr, 0);
+            r = (long) SYSCALL.invokeExact(state, CALLS[0], 0L, attr, 0L, 0L);
             if (r != 0) {
                 return refuse("sched_setattr failed, errno " + (int) ERRNO.get(state, 0L));
             }

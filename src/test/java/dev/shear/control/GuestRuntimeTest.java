@@ -121,10 +121,11 @@ class GuestRuntimeTest {
     /// not all at once after the kernel's 30 s (`cachestat` counts the image's dirty pages).
     @Test
     void whatTheGuestWritesIsWrittenBackWhileItRuns() throws Throwable {
+        PageCache.requireWriteback(diskFile());
         byte[] data = new byte[8 << 20];
         new java.util.Random(3).nextBytes(data);
         rt.guest().disks().get(0).seat().write(0, java.nio.ByteBuffer.wrap(data), false);
-        assertThat(PageCache.awaitClean(diskFile(), java.time.Duration.ofSeconds(10))).isZero();
+        assertThat(PageCache.awaitClean(diskFile(), java.time.Duration.ofSeconds(20))).isZero();
         assertThat(Thread.getAllStackTraces().keySet()).anyMatch(t -> t.getName().equals("shear-writeback-" + VMID));
         rt.close();
         assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("shear-writeback-" + VMID));

@@ -15,6 +15,7 @@ import dev.shear.block.DrainableNode;
 import dev.shear.block.RawFileNode;
 import dev.shear.block.RawOptions;
 import dev.shear.block.ThrottleNode;
+import dev.shear.block.WritebackPacer;
 import dev.shear.block.load.LoadGenerator;
 import dev.shear.block.load.LoadResult;
 import dev.shear.block.load.LoadSpec;
@@ -239,7 +240,9 @@ public final class BackupBench implements Callable<Integer> {
         LoadSpec spec = new LoadSpec(iops, 0.8, 4096, Duration.ofSeconds(guestSeconds), 16, 1000 + rep);
         boolean backup = !scenario.equals("no backup");
         boolean fleecing = scenario.contains("fleecing") && !scenario.contains("no fleecing");
-        try (RawFileNode image = RawFileNode.open(disk, RawOptions.READ_WRITE)) {
+        // paced like a running guest's disk (decision 0018)
+        try (RawFileNode image = RawFileNode.open(disk, RawOptions.READ_WRITE);
+             WritebackPacer pacer = WritebackPacer.start("bench-writeback", List.of(image))) {
             DrainableNode seat = new DrainableNode(image);
             if (!backup) {
                 long c0 = cpuNanos();
