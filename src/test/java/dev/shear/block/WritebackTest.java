@@ -109,7 +109,7 @@ class WritebackTest {
                 return "failing node";
             }
         };
-        WritebackPacer pacer = WritebackPacer.start("test-writeback", List.of(failing, counting));
+        WritebackPacer pacer = WritebackPacer.start("test-writeback", List.of(failing, counting), WritebackPacer.GUEST_DISKS);
         long deadline = System.nanoTime() + 20_000_000_000L;
         while (pacer.rounds() < 5 && System.nanoTime() < deadline) {
             Thread.sleep(20);
@@ -119,7 +119,7 @@ class WritebackTest {
         assertThat(good.get()).isEqualTo((int) pacer.rounds());
         assertThat(bad.get()).as("the failing node is asked every round too").isEqualTo((int) pacer.rounds());
         int after = good.get();
-        Thread.sleep(3 * WritebackPacer.INTERVAL.toMillis());
+        Thread.sleep(3 * WritebackPacer.GUEST_DISKS.toMillis());
         assertThat(good.get()).as("no rounds after close").isEqualTo(after);
         assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("test-writeback"));
     }
