@@ -240,7 +240,7 @@ public final class GuestBackup {
         // the targets' page-cache data goes out in small batches, not in the kernel's bursts that
         // hold up the guest's reads (decision 0018)
         WritebackPacer pacer = WritebackPacer.start("shear-writeback-" + id,
-                running.stream().map(r -> r.disk().target()).toList(), WritebackPacer.TARGETS);
+                running.stream().map(r -> r.disk().target()).toList(), WritebackPacer.TARGET_GROWTH_LIMIT);
         try {
             for (Running r : running) {
                 if (error != null || cancelled) {

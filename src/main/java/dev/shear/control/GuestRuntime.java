@@ -85,7 +85,7 @@ public final class GuestRuntime implements AutoCloseable {
         WritebackPacer pacer = null;
         try {
             pacer = WritebackPacer.start("shear-writeback-" + vmid,
-                    guest.disks().stream().map(OpenGuest.Disk::image).toList(), WritebackPacer.GUEST_DISKS);
+                    guest.disks().stream().map(OpenGuest.Disk::image).toList(), WritebackPacer.ALWAYS);
             ExportRegistry registry = new ExportRegistry();
             for (OpenGuest.Disk d : guest.disks()) {
                 registry.add(new NbdExport(d.key(), d.seat(), false, "guest " + vmid + " disk " + d.key(),

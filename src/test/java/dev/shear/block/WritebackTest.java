@@ -83,6 +83,45 @@ class WritebackTest {
     }
 
     @Test
+    void aNodeThatGrowsFasterThanTheLimitIsLeftToTheKernel() throws Exception {
+        AtomicInteger fastAsked = new AtomicInteger();
+        AtomicInteger slowAsked = new AtomicInteger();
+        BlockNode fast = growing(16L << 20, fastAsked);
+        BlockNode slow = growing(1L << 20, slowAsked);
+        WritebackPacer pacer = WritebackPacer.start("test-growth", List.of(fast, slow), WritebackPacer.TARGET_GROWTH_LIMIT);
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (pacer.rounds() < 5 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        pacer.close();
+        assertThat(slowAsked.get()).as("written slowly: paced every round").isEqualTo((int) pacer.rounds());
+        assertThat(fastAsked.get()).as("written fast: left to the kernel").isZero();
+    }
+
+    /// A node whose allocation grows by `step` bytes each time it is asked for it.
+    private static BlockNode growing(long step, AtomicInteger asked) {
+        return new FilterNode(new MemoryNode(SIZE)) {
+            private long allocated;
+
+            @Override
+            public long allocatedBytes() {
+                allocated += step;
+                return allocated;
+            }
+
+            @Override
+            public void startWriteback() {
+                asked.incrementAndGet();
+            }
+
+            @Override
+            public String describe() {
+                return "growing node";
+            }
+        };
+    }
+
+    @Test
     void thePacerAsksEveryIntervalKeepsAskingAFailingNodeAndStopsWhenClosed() throws Exception {
         AtomicInteger good = new AtomicInteger();
         AtomicInteger bad = new AtomicInteger();
@@ -109,7 +148,7 @@ class WritebackTest {
                 return "failing node";
             }
         };
-        WritebackPacer pacer = WritebackPacer.start("test-writeback", List.of(failing, counting), WritebackPacer.GUEST_DISKS);
+        WritebackPacer pacer = WritebackPacer.start("test-writeback", List.of(failing, counting), WritebackPacer.ALWAYS);
         long deadline = System.nanoTime() + 20_000_000_000L;
         while (pacer.rounds() < 5 && System.nanoTime() < deadline) {
             Thread.sleep(20);
@@ -119,7 +158,7 @@ class WritebackTest {
         assertThat(good.get()).isEqualTo((int) pacer.rounds());
         assertThat(bad.get()).as("the failing node is asked every round too").isEqualTo((int) pacer.rounds());
         int after = good.get();
-        Thread.sleep(3 * WritebackPacer.GUEST_DISKS.toMillis());
+        Thread.sleep(3 * WritebackPacer.INTERVAL.toMillis());
         assertThat(good.get()).as("no rounds after close").isEqualTo(after);
         assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("test-writeback"));
     }

@@ -242,7 +242,7 @@ public final class BackupBench implements Callable<Integer> {
         boolean fleecing = scenario.contains("fleecing") && !scenario.contains("no fleecing");
         // paced like a running guest's disk (decision 0018)
         try (RawFileNode image = RawFileNode.open(disk, RawOptions.READ_WRITE);
-             WritebackPacer pacer = WritebackPacer.start("bench-writeback", List.of(image), WritebackPacer.GUEST_DISKS)) {
+             WritebackPacer pacer = WritebackPacer.start("bench-writeback", List.of(image), WritebackPacer.ALWAYS)) {
             DrainableNode seat = new DrainableNode(image);
             if (!backup) {
                 long c0 = cpuNanos();
