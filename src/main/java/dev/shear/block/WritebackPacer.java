@@ -9,9 +9,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /// Starts the writeback of a running guest's disks (and of a backup's slow targets) every
-/// [#INTERVAL], so that the data the guest
-/// wrote through the page cache goes to storage in small, steady batches instead of the kernel's
-/// bursts (decision 0018).
+/// [#INTERVAL], so that what the guest wrote through the page cache goes to storage in small,
+/// steady batches instead of the kernel's bursts (decision 0018).
 ///
 /// The kernel writes a dirty page back once it is 30 s old (`dirty_expire_centisecs`), and its
 /// flusher wakes every 5 s: a guest writing 2000 random 4 KiB blocks a second leaves tens of
@@ -21,8 +20,8 @@ import java.util.concurrent.TimeUnit;
 /// writes and hands them to the device a few hundred at a time.
 ///
 /// One platform thread per pacer; [#close()] stops it and waits for it. A node that fails is
-/// logged once and still tried again (a full or failing storage is reported by the guest's own
-/// writes and flushes, not here).
+/// logged once per run of failures and still tried again (a full or failing storage is reported
+/// by the guest's own writes and flushes, not here).
 public final class WritebackPacer implements AutoCloseable {
     /// How often the writeback starts: for a guest writing 2000 blocks a second, batches of about
     /// 200 pages.
@@ -72,7 +71,7 @@ public final class WritebackPacer implements AutoCloseable {
         return p;
     }
 
-    /// Rounds completed so far (each started the writeback of every node).
+    /// Rounds completed so far (each asked every node that was not written too fast).
     public long rounds() {
         return rounds;
     }
