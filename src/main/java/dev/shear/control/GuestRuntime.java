@@ -290,17 +290,16 @@ public final class GuestRuntime implements AutoCloseable {
         } catch (IOException e) {
             first = e;
         }
+        pacer.close();                           // never throws; stopped before the disks close
         try {
             if (control != null) {
                 control.close();
             }
             nbd.close();
-            pacer.close();
             guest.close();
         } catch (IOException e) {
             first = first == null ? e : first;
         } finally {
-            pacer.close();                       // idempotent; when a close above failed
             stopped.countDown();
         }
         if (first != null) {
