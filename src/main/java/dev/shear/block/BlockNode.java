@@ -2,6 +2,7 @@ package dev.shear.block;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
 
 /// A node serves block I/O on a byte-addressed device of fixed [size][#size()]: a raw file, a qcow2
 /// image, a filter or a view. Every layer of Shear talks to disks only through this interface.
@@ -56,6 +57,22 @@ public interface BlockNode extends AutoCloseable {
 
     /// Writes `src.remaining()` bytes from `src` at `offset`; with `fua` they are durable on return.
     void write(long offset, ByteBuffer src, boolean fua) throws IOException;
+
+    /// [#write] for a caller that only needs to learn when the write is done (an NBD request whose
+    /// reply may leave from any thread): completes `done` with what `write` would return or throw.
+    /// Returns when the calling thread's part is done; usually that is the whole write and `done`
+    /// is complete on return. A node may have another thread finish the write and complete
+    /// `done` while the calling thread is still held (a copy-before-write filter whose copy overran
+    /// `cbw-timeout`, decision 0019), so a caller chains what follows the write to `done` before
+    /// the call. The default writes on the calling thread.
+    default void submitWrite(long offset, ByteBuffer src, boolean fua, CompletableFuture<Void> done) {
+        try {
+            write(offset, src, fua);
+            done.complete(null);
+        } catch (IOException | RuntimeException e) {
+            done.completeExceptionally(e);
+        }
+    }
 
     /// Makes `[offset, offset+length)` read as zeroes; may release the space when `mayUnmap`.
     void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException;

@@ -2,7 +2,8 @@ package dev.shear.block;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
 
 /// The seat of a running guest's disk in its I/O path: forwards every request to a delegate that
 /// can be replaced while I/O is *drained* — how a backup puts a copy-before-write filter into the
@@ -10,10 +11,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 ///
 /// [#drain()] waits for every in-flight request to finish and holds off new ones until the
 /// returned handle is closed; several disks drained together share one instant (a consistent point
-/// in time across a guest's disks). Requests hold the read side of a fair read-write lock for their
-/// whole duration; drain takes the write side.
+/// in time across a guest's disks). Each request holds one permit of a fair semaphore for its whole
+/// duration, and drain takes all of them. Not a read-write lock: a write that another thread
+/// finishes ([#submitWrite]) gives its permit back on that thread.
 public final class DrainableNode implements BlockNode {
-    private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock(true);
+    private static final int ALL = Integer.MAX_VALUE;
+    private final Semaphore gate = new Semaphore(ALL, true);
     private final long size;
     /// The current delegate. Replaced only while drained (write side of `gate` held).
     private volatile BlockNode delegate;
@@ -35,7 +38,7 @@ public final class DrainableNode implements BlockNode {
 
     /// Waits for in-flight requests and holds new ones until the handle is closed.
     public Drained drain() {
-        gate.writeLock().lock();
+        gate.acquireUninterruptibly(ALL);
         return new Drained() {
             private boolean open = true;
 
@@ -55,7 +58,7 @@ public final class DrainableNode implements BlockNode {
             public void close() {
                 if (open) {
                     open = false;
-                    gate.writeLock().unlock();
+                    gate.release(ALL);
                 }
             }
         };
@@ -71,12 +74,12 @@ public final class DrainableNode implements BlockNode {
     }
 
     private <T> T forward(Op<T> op) throws IOException {
-        gate.readLock().lock();
+        gate.acquireUninterruptibly();
         try {
             Requests.checkOpen(closed, this);
             return op.run(delegate);
         } finally {
-            gate.readLock().unlock();
+            gate.release();
         }
     }
 
@@ -119,6 +122,27 @@ public final class DrainableNode implements BlockNode {
             n.write(offset, src, fua);
             return null;
         });
+    }
+
+    /// Holds the permit until the write is done, on whichever thread that is.
+    @Override
+    public void submitWrite(long offset, ByteBuffer src, boolean fua, CompletableFuture<Void> done) {
+        gate.acquireUninterruptibly();
+        CompletableFuture<Void> inner = new CompletableFuture<>();
+        inner.whenComplete((ok, failure) -> {
+            gate.release();
+            if (failure == null) {
+                done.complete(null);
+            } else {
+                done.completeExceptionally(failure);
+            }
+        });
+        try {
+            Requests.checkOpen(closed, this);
+            delegate.submitWrite(offset, src, fua, inner);
+        } catch (IOException | RuntimeException e) {
+            inner.completeExceptionally(e);
+        }
     }
 
     @Override

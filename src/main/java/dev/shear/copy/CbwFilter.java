@@ -6,6 +6,7 @@ import dev.shear.block.FilterNode;
 import dev.shear.block.BlockStatus;
 import dev.shear.block.Requests;
 import dev.shear.util.IoThreads;
+import dev.shear.util.Watchdog;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -128,6 +129,73 @@ public final class CbwFilter extends FilterNode {
         inner.write(offset, src, fua);
     }
 
+    /// The guest write of [#write] with its copy done on the calling thread, under a [Watchdog]
+    /// instead of on a helper thread the caller waits for (decision 0019): no thread hand-over
+    /// on the guest's path. When the copy overruns `cbw-timeout`, a helper thread settles the
+    /// timeout (per `on-cbw-error`), does the guest write and completes `done`, while the
+    /// calling thread stays with the copy; the copy's own outcome then no longer counts.
+    @Override
+    public void submitWrite(long offset, ByteBuffer src, boolean fua, CompletableFuture<Void> done) {
+        Cbw c;
+        try {
+            Requests.checkOpen(closed, this);
+            Requests.checkRange(this, offset, src.remaining());
+            c = begin(offset, src.remaining());
+        } catch (IOException | RuntimeException e) {
+            done.completeExceptionally(e);
+            return;
+        }
+        if (c == null || c.pending().isEmpty() || timeoutSeconds == 0) {
+            IOException error = null;
+            if (c != null && !c.pending().isEmpty()) {
+                try {
+                    copyHere(c.start(), c.end());
+                    copiedBeforeWrite.increment();
+                } catch (IOException e) {
+                    error = e;
+                } catch (RuntimeException e) {
+                    done.completeExceptionally(e);
+                    return;
+                }
+            }
+            finishWrite(c, error, offset, src, fua, done);
+            return;
+        }
+        Watchdog.Watch watch = Watchdog.start(TimeUnit.SECONDS.toNanos(timeoutSeconds),
+                () -> finishWrite(c, timedOut(c.start(), c.end()), offset, src, fua, done));
+        IOException error = null;
+        try {
+            copyHere(c.start(), c.end());
+        } catch (IOException e) {
+            error = e;
+        } catch (RuntimeException e) {
+            if (watch.finish()) {
+                done.completeExceptionally(e);
+            }
+            return;
+        }
+        if (watch.finish()) {
+            if (error == null) {
+                copiedBeforeWrite.increment();
+            }
+            finishWrite(c, error, offset, src, fua, done);
+        }
+    }
+
+    /// Steps 3–5 after the copy (`c` null: none was needed); completes `done`.
+    private void finishWrite(Cbw c, IOException error, long offset, ByteBuffer src, boolean fua,
+            CompletableFuture<Void> done) {
+        try {
+            if (c != null) {
+                settle(c, error);
+            }
+            inner.write(offset, src, fua);
+            done.complete(null);
+        } catch (IOException | RuntimeException e) {
+            done.completeExceptionally(e);
+        }
+    }
+
     @Override
     public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
         Requests.checkOpen(closed, this);
@@ -165,25 +233,44 @@ public final class CbwFilter extends FilterNode {
 
     /// Steps 1–4 of the write path (see the class comment).
     private void copyBeforeWrite(long offset, long bytes) throws IOException {
-        if (bytes == 0) {
+        Cbw c = begin(offset, bytes);
+        if (c == null) {
             return;
         }
-        guestWritten.set(offset, bytes);
-        if (snapshotError.get() != null) {
-            return;                                  // snapshot already broken: pure pass-through
-        }
-        long start = bcs.alignDown(offset);
-        long end = bcs.alignUp(offset + bytes);
         IOException error = null;
-        List<long[]> pending = bcs.pendingRanges(start, end);
         try {
-            if (!pending.isEmpty()) {                // nothing dirty or in flight: no copy (and no thread) needed
-                copyOut(start, end);
+            if (!c.pending().isEmpty()) {            // nothing dirty or in flight: no copy (and no thread) needed
+                copyOut(c.start(), c.end());
                 copiedBeforeWrite.increment();
             }
         } catch (IOException e) {
             error = e;
         }
+        settle(c, error);
+    }
+
+    /// One guest request's copy-before-write: its range aligned out to clusters (step 1) and the
+    /// parts of it still to copy.
+    private record Cbw(long start, long end, List<long[]> pending) {
+    }
+
+    /// Step 1; null when there is nothing to do (nothing written, or the snapshot is broken).
+    private Cbw begin(long offset, long bytes) {
+        if (bytes == 0) {
+            return null;
+        }
+        guestWritten.set(offset, bytes);
+        if (snapshotError.get() != null) {
+            return null;                             // snapshot already broken: pure pass-through
+        }
+        long start = bcs.alignDown(offset);
+        long end = bcs.alignUp(offset + bytes);
+        return new Cbw(start, end, bcs.pendingRanges(start, end));
+    }
+
+    /// Steps 3 and 4 once the copy ended with `error` (null: copied); throws `error` when the
+    /// guest write must fail with it.
+    private void settle(Cbw c, IOException error) throws IOException {
         if (error != null && onError == OnCbwError.BREAK_GUEST_WRITE) {
             throw error;
         }
@@ -192,11 +279,11 @@ public final class CbwFilter extends FilterNode {
             if (error != null) {
                 snapshotError.compareAndSet(null, error);
             } else {
-                for (long[] r : pending) {
+                for (long[] r : c.pending()) {
                     doneBitmap.set(r[0], r[1] - r[0]);      // only where old data really went to the target
                 }
             }
-            while (overlapsFrozenRead(start, end)) {
+            while (overlapsFrozenRead(c.start(), c.end())) {
                 readsDone.awaitUninterruptibly();
             }
         } finally {
@@ -204,12 +291,14 @@ public final class CbwFilter extends FilterNode {
         }
     }
 
+    /// Step 2 under `cbw-timeout`: on a helper thread, which the request's thread waits for
+    /// until the timeout; without a timeout on the request's thread.
     private void copyOut(long start, long end) throws IOException {
+        if (timeoutSeconds == 0) {
+            copyHere(start, end);
+            return;
+        }
         try {
-            if (timeoutSeconds == 0) {
-                bcs.copy(start, end - start);
-                return;
-            }
             CompletableFuture<Void> copy = new CompletableFuture<>();
             IoThreads.helper(() -> {
                 try {
@@ -224,8 +313,7 @@ public final class CbwFilter extends FilterNode {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while copying old data before a guest write");
         } catch (TimeoutException e) {
-            throw new CbwTimeoutException("copy-before-write of " + (end - start) + " bytes at " + start + " to "
-                    + bcs.target().describe() + " took longer than cbw-timeout (" + timeoutSeconds + " s)");
+            throw timedOut(start, end);
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof IOException io) {
@@ -236,6 +324,20 @@ public final class CbwFilter extends FilterNode {
             }
             throw new IOException(c);
         }
+    }
+
+    private void copyHere(long start, long end) throws IOException {
+        try {
+            bcs.copy(start, end - start);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while copying old data before a guest write");
+        }
+    }
+
+    private CbwTimeoutException timedOut(long start, long end) {
+        return new CbwTimeoutException("copy-before-write of " + (end - start) + " bytes at " + start + " to "
+                + bcs.target().describe() + " took longer than cbw-timeout (" + timeoutSeconds + " s)");
     }
 
     /// A copy-before-write operation exceeded `cbw-timeout`.

@@ -3,7 +3,9 @@ package dev.shear.nbd;
 import static dev.shear.nbd.NbdProtocol.*;
 
 import dev.shear.block.BlockNode;
+import dev.shear.util.Futures;
 import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
 
 /// Executes one transmission request against the session's export and sends its reply. Called
 /// concurrently from one thread per request; it holds no state of its own besides the session.
@@ -31,19 +33,54 @@ final class CommandHandler {
         this.blockStatus = new BlockStatusCommand(session.contexts(), out);
     }
 
-    void handle(Request r) {
+    /// Executes `r`, replies, and then completes `replied`. That is before return, except for a
+    /// WRITE that its node finishes on another thread ([BlockNode#submitWrite]) while this one is
+    /// still held: `replied` then completes on that thread.
+    void handle(Request r, CompletableFuture<Void> replied) {
         try {
+            if (r.type() == CMD_WRITE) {
+                write(r, replied);
+                return;
+            }
             execute(r);
         } catch (RequestError e) {
-            log.info(r.describe() + " refused with " + Errors.name(e.errno()) + ": " + e.getMessage());
-            fail(r, e.errno(), e.getMessage());
+            refused(r, e);
         } catch (ReadCommand.SegmentFailure f) {
             int errno = report(r, f.getCause());
             out.errorOffset(r.cookie(), errno, f.getMessage() == null ? Errors.name(errno) : f.getMessage(), f.offset());
         } catch (IOException | RuntimeException e) {
-            int errno = report(r, e);
-            fail(r, errno, e.getMessage() == null ? e.toString() : e.getMessage());
+            failed(r, e);
         }
+        replied.complete(null);
+    }
+
+    private void write(Request r, CompletableFuture<Void> replied) throws RequestError {
+        flags(r, CMD_FLAG_FUA);
+        writable();
+        range(r, ENOSPC);
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        written.whenComplete((ok, e) -> {
+            try {
+                if (e == null) {
+                    ok(r);
+                } else {
+                    failed(r, Futures.cause(e));
+                }
+            } finally {
+                replied.complete(null);
+            }
+        });
+        node.submitWrite(r.offset(), r.payload(), (r.flags() & CMD_FLAG_FUA) != 0, written);
+    }
+
+    private void refused(Request r, RequestError e) {
+        log.info(r.describe() + " refused with " + Errors.name(e.errno()) + ": " + e.getMessage());
+        fail(r, e.errno(), e.getMessage());
+    }
+
+    private void failed(Request r, Throwable e) {
+        int errno = report(r, e);
+        fail(r, errno, e.getMessage() == null ? e.toString() : e.getMessage());
     }
 
     /// Logs a node failure (client-caused ones at INFO) and returns its errno.
@@ -83,13 +120,6 @@ final class CommandHandler {
                 } else {
                     reads.simple(r);
                 }
-            }
-            case CMD_WRITE -> {
-                flags(r, CMD_FLAG_FUA);
-                writable();
-                range(r, ENOSPC);
-                node.write(r.offset(), r.payload(), fua);
-                ok(r);
             }
             case CMD_FLUSH -> {
                 flags(r, CMD_FLAG_FUA);

@@ -9,6 +9,7 @@ import dev.shear.util.InlineRunner;
 import dev.shear.util.IoThreads;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
 
 /// The reading half of the transmission phase: reads requests one after another and runs each,
 /// so that requests run concurrently and replies may leave out of order.
@@ -124,11 +125,15 @@ final class Transmission {
         return true;
     }
 
+    /// Runs `r`; its room in the limit is given back once its reply has gone, on whichever thread.
     private void execute(Request r, long cost) {
+        CompletableFuture<Void> replied = new CompletableFuture<>();
+        replied.whenComplete((ok, e) -> limit.release(cost));
         try {
-            handler.handle(r);
-        } finally {
-            limit.release(cost);
+            handler.handle(r, replied);
+        } catch (RuntimeException | Error e) {
+            replied.complete(null);
+            throw e;
         }
     }
 }

@@ -9,11 +9,13 @@ import dev.shear.block.MemoryNode;
 import dev.shear.block.NoSpaceException;
 import dev.shear.copy.CbwFilter;
 import dev.shear.copy.OnCbwError;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -85,15 +87,25 @@ class CbwFaultTest {
 
     @Test
     void stalledFleecingImageTimesOutAfterCbwTimeoutAndTheGuestGoesOn() throws Exception {
-        Setup s = setup(OnCbwError.BREAK_SNAPSHOT, 1, 1L << 20);
-        s.backup().start();
-        s.fleece().stall(FaultNode.Kind.WRITE);
+        Setup s = stalled(OnCbwError.BREAK_SNAPSHOT);
         long t0 = System.nanoTime();
         s.seat().write(SIZE - K64, block(0x42));          // returns after cbw-timeout, not never
         long waited = System.nanoTime() - t0;
         assertThat(waited).as("waited for the timeout").isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(900));
         assertThat(s.image().read(SIZE - K64, 4096)).isEqualTo(block(0x42));
         s.fleece().release(FaultNode.Kind.WRITE);
+        assertFailedWithTheTimeout(s);
+    }
+
+    /// A fleecing backup with a 1-s cbw-timeout whose fleecing image has stopped taking writes.
+    private static Setup stalled(OnCbwError policy) throws Exception {
+        Setup s = setup(policy, 1, 1L << 20);
+        s.backup().start();
+        s.fleece().stall(FaultNode.Kind.WRITE);
+        return s;
+    }
+
+    private static void assertFailedWithTheTimeout(Setup s) throws Exception {
         GuestBackup.Result r = s.backup().await(20, TimeUnit.SECONDS);
         assertThat(r.state()).isEqualTo(JobState.FAILED);
         assertThat(r.error()).contains("cbw-timeout (1 s)");
@@ -117,5 +129,67 @@ class CbwFaultTest {
         GuestBackup.Result r = s.backup().await(30, TimeUnit.SECONDS);
         assertThat(r.state()).as("a 1.5 s stall is within a 5 s cbw-timeout: %s", r.error())
                 .isEqualTo(JobState.COMPLETED);
+    }
+
+    @Test
+    void aServedWriteWhoseCopyStallsIsFinishedByAHelperAfterCbwTimeout() throws Exception {
+        // the NBD path (BlockNode.submitWrite): the copy runs on the request's thread, which stays
+        // in the stalled fleecing image while a helper does the guest write and completes it
+        Setup s = stalled(OnCbwError.BREAK_SNAPSHOT);
+        long t0 = System.nanoTime();
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        Thread request = submit(s, written);
+        written.get(10, TimeUnit.SECONDS);
+        long waited = System.nanoTime() - t0;
+        assertThat(waited).as("waited for the timeout").isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(900));
+        assertThat(request.isAlive()).as("the request's thread is still in the stalled copy").isTrue();
+        assertThat(s.image().read(SIZE - K64, 4096)).isEqualTo(block(0x42));
+        s.seat().write(0, block(0x43));                   // the seat is not held by the stuck thread
+        s.fleece().release(FaultNode.Kind.WRITE);
+        request.join(10_000);
+        assertThat(request.isAlive()).isFalse();
+        assertFailedWithTheTimeout(s);
+        assertThat(s.image().read(SIZE - K64, 4096)).as("the late copy did not undo the guest write")
+                .isEqualTo(block(0x42));
+    }
+
+    @Test
+    void aServedWriteWhoseCopyStallsFailsWithTheTimeoutUnderBreakGuestWrite() throws Exception {
+        Setup s = setup(OnCbwError.BREAK_GUEST_WRITE, 1, 1L << 20);
+        byte[] old = s.image().read(SIZE - K64, 4096);
+        s.backup().start();
+        s.fleece().stall(FaultNode.Kind.WRITE);
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        Thread request = submit(s, written);
+        assertThatThrownBy(() -> written.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(CbwFilter.CbwTimeoutException.class);
+        assertThat(request.isAlive()).as("the request's thread is still in the stalled copy").isTrue();
+        assertThat(s.image().read(SIZE - K64, 4096)).as("the failed guest write changed nothing").isEqualTo(old);
+        s.fleece().release(FaultNode.Kind.WRITE);
+        request.join(10_000);
+        s.backup().setSpeed(0);
+        GuestBackup.Result r = s.backup().await(20, TimeUnit.SECONDS);
+        assertThat(r.state()).as("the snapshot stayed intact: %s", r.error()).isEqualTo(JobState.COMPLETED);
+        assertThat(s.target().read(SIZE - K64, 4096)).isEqualTo(old);
+    }
+
+    @Test
+    void aServedWriteCopiesOnItsOwnThreadAndIsDoneOnReturn() throws Exception {
+        Setup s = setup(OnCbwError.BREAK_SNAPSHOT, 45, 0);
+        byte[] old = s.image().read(SIZE - K64, 4096);
+        s.backup().start(() -> { });
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        s.seat().submitWrite(SIZE - K64, ByteBuffer.wrap(block(0x42)), false, written);
+        assertThat(written).as("no hand-over: complete on return").isCompleted();
+        assertThat(s.image().read(SIZE - K64, 4096)).isEqualTo(block(0x42));
+        GuestBackup.Result r = s.backup().await(20, TimeUnit.SECONDS);
+        assertThat(r.state()).as("%s", r.error()).isEqualTo(JobState.COMPLETED);
+        assertThat(s.target().read(SIZE - K64, 4096)).as("the backup has the old data").isEqualTo(old);
+    }
+
+    /// A guest write of 0x42 to the last cluster, submitted from a thread of its own.
+    private static Thread submit(Setup s, CompletableFuture<Void> written) {
+        return Thread.ofPlatform().name("request").start(() ->
+                s.seat().submitWrite(SIZE - K64, ByteBuffer.wrap(block(0x42)), false, written));
     }
 }

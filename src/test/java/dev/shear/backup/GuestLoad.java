@@ -2,11 +2,13 @@ package dev.shear.backup;
 
 import dev.shear.block.BlockNode;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -48,9 +50,14 @@ final class GuestLoad implements AutoCloseable {
                 long key = ((long) d << 40) | b;
                 int kind = r.nextInt(10);
                 byte[] data = new byte[BLOCK];
-                if (kind < 7) {
+                if (kind < 4) {
                     r.nextBytes(data);
                     disk.write(b * BLOCK, data);
+                } else if (kind < 7) {                  // as an NBD write is served (BlockNode.submitWrite)
+                    r.nextBytes(data);
+                    CompletableFuture<Void> done = new CompletableFuture<>();
+                    disk.submitWrite(b * BLOCK, ByteBuffer.wrap(data), false, done);
+                    done.join();
                 } else if (kind < 9) {
                     disk.writeZeroes(b * BLOCK, BLOCK, r.nextBoolean());
                 } else {

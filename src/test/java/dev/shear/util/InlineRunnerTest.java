@@ -64,7 +64,7 @@ class InlineRunnerTest {
         Thread t = q.start();
         q.items.add(() -> { });
         waitUntil(() -> q.ranOn.size() == 1, "the first item ran");
-        waitUntil(InlineRunner::watchdogIdle, "the watchdog parks while the loop waits for work");
+        waitUntil(Watchdog::parked, "the watchdog parks while the loop waits for work");
         heldItemLetsTheLoopGoOn(q, t);
     }
 

@@ -1,11 +1,13 @@
 package dev.shear.block.load;
 
 import dev.shear.block.BlockNode;
+import dev.shear.util.Futures;
 import dev.shear.util.InlineRunner;
 import dev.shear.util.IoThreads;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -127,19 +129,31 @@ public final class LoadGenerator {
             return true;
         }
 
+        /// Issues one request; it counts as done when its write is (which the node may finish on
+        /// another thread, [BlockNode#submitWrite]).
         private void issue(boolean write, long offset, long dueAt) {
-            try {
-                if (write) {
-                    target.write(offset, ByteBuffer.wrap(data), false);
-                } else {
-                    target.read(offset, ByteBuffer.allocate(spec.blockSize()));
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            done.whenComplete((ok, failure) -> {
+                try {
+                    if (failure == null) {
+                        (write ? writes : reads).record(System.nanoTime() - dueAt);
+                    } else {
+                        errors.incrementAndGet();
+                        firstError.compareAndSet(null, Futures.cause(failure).getMessage());
+                    }
+                } finally {
+                    slots.release();
                 }
-                (write ? writes : reads).record(System.nanoTime() - dueAt);
-            } catch (IOException | RuntimeException e) {
-                errors.incrementAndGet();
-                firstError.compareAndSet(null, e.getMessage());
-            } finally {
-                slots.release();
+            });
+            if (write) {
+                target.submitWrite(offset, ByteBuffer.wrap(data), false, done);
+            } else {
+                try {
+                    target.read(offset, ByteBuffer.allocate(spec.blockSize()));
+                    done.complete(null);
+                } catch (IOException | RuntimeException e) {
+                    done.completeExceptionally(e);
+                }
             }
         }
     }
