@@ -64,13 +64,17 @@ public interface BlockNode extends AutoCloseable {
     /// is complete on return. A node may have another thread finish the write and complete
     /// `done` while the calling thread is still held (a copy-before-write filter whose copy overran
     /// `cbw-timeout`, decision 0019), so a caller chains what follows the write to `done` before
-    /// the call. The default writes on the calling thread.
+    /// the call, and leaves `src` alone until `done` completes. The default writes on the calling
+    /// thread.
     default void submitWrite(long offset, ByteBuffer src, boolean fua, CompletableFuture<Void> done) {
         try {
             write(offset, src, fua);
             done.complete(null);
         } catch (IOException | RuntimeException e) {
             done.completeExceptionally(e);
+        } catch (Error e) {
+            done.completeExceptionally(e);
+            throw e;
         }
     }
 

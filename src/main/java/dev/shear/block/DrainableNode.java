@@ -18,7 +18,7 @@ public final class DrainableNode implements BlockNode {
     private static final int ALL = Integer.MAX_VALUE;
     private final Semaphore gate = new Semaphore(ALL, true);
     private final long size;
-    /// The current delegate. Replaced only while drained (write side of `gate` held).
+    /// The current delegate. Replaced only while drained (every permit of `gate` held).
     private volatile BlockNode delegate;
     private volatile boolean closed;
 
@@ -36,7 +36,8 @@ public final class DrainableNode implements BlockNode {
         void close();
     }
 
-    /// Waits for in-flight requests and holds new ones until the handle is closed.
+    /// Waits for in-flight requests and holds new ones until the handle is closed. The thread
+    /// holding the handle must not do I/O through this node meanwhile (it would wait for itself).
     public Drained drain() {
         gate.acquireUninterruptibly(ALL);
         return new Drained() {
@@ -141,7 +142,10 @@ public final class DrainableNode implements BlockNode {
             Requests.checkOpen(closed, this);
             delegate.submitWrite(offset, src, fua, inner);
         } catch (IOException | RuntimeException e) {
+            inner.completeExceptionally(e);           // nothing if the delegate completed it already
+        } catch (Error e) {
             inner.completeExceptionally(e);
+            throw e;
         }
     }
 

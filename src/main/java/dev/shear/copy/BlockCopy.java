@@ -200,9 +200,23 @@ public final class BlockCopy {
         return copier.alignUp(v);
     }
 
+    /// Told of each range a [#copy] call copied itself, before the range stops counting as
+    /// being copied (see [#pendingRanges]).
+    @FunctionalInterface
+    public interface Copied {
+        void copied(long offset, long end);
+    }
+
     /// Copies every dirty cluster touched by `[offset, offset+bytes)`, ignoring the rate limit
     /// (the copy-before-write path). Returns once none of them is dirty or being copied.
     public void copy(long offset, long bytes) throws IOException, InterruptedException {
+        copy(offset, bytes, null);
+    }
+
+    /// As [#copy(long, long)], telling `copied` (if not null) of every range this call copies
+    /// itself — also when that happens after the caller stopped waiting for it (a copy-before-write
+    /// past `cbw-timeout`).
+    public void copy(long offset, long bytes, Copied copied) throws IOException, InterruptedException {
         if (bytes == 0) {
             return;
         }
@@ -211,7 +225,7 @@ public final class BlockCopy {
         while (true) {
             Task t;
             while ((t = claim(start, end)) != null) {
-                run(t);
+                run(t, copied);
             }
             lock.lock();
             try {
@@ -329,7 +343,7 @@ public final class BlockCopy {
                 }
                 long moved = 0;
                 try {
-                    moved = run(t);
+                    moved = run(t, null);
                 } finally {
                     // only data moved counts against the limit; zero runs are free
                     limiter.refund(chunk - Math.min(chunk, moved));
@@ -418,12 +432,15 @@ public final class BlockCopy {
     }
 
     /// Copies task `t`; returns the bytes it moved as data.
-    private long run(Task t) throws IOException, InterruptedException {
+    private long run(Task t, Copied copied) throws IOException, InterruptedException {
         boolean ok = false;
         try {
             long moved = copier.copy(t.offset(), t.end());
             if (discardSource) {
                 source.discard(t.offset(), t.bytes());
+            }
+            if (copied != null) {
+                copied.copied(t.offset(), t.end());
             }
             ok = true;
             return moved;

@@ -41,6 +41,7 @@ import java.util.concurrent.locks.ReentrantLock;
 /// `lock` guards `frozenReads` and every change of `accessBitmap` and `doneBitmap`.
 /// `snapshotError` is set once (first failure under break-snapshot) and never cleared.
 public final class CbwFilter extends FilterNode {
+    private static final System.Logger LOG = System.getLogger(CbwFilter.class.getName());
     private final BlockCopy bcs;
     private final OnCbwError onError;
     private final long timeoutSeconds;
@@ -145,41 +146,36 @@ public final class CbwFilter extends FilterNode {
             done.completeExceptionally(e);
             return;
         }
-        if (c == null || c.pending().isEmpty() || timeoutSeconds == 0) {
-            IOException error = null;
-            if (c != null && !c.pending().isEmpty()) {
-                try {
-                    copyHere(c.start(), c.end());
-                    copiedBeforeWrite.increment();
-                } catch (IOException e) {
-                    error = e;
-                } catch (RuntimeException e) {
-                    done.completeExceptionally(e);
-                    return;
-                }
-            }
-            finishWrite(c, error, offset, src, fua, done);
-            return;
-        }
-        Watchdog.Watch watch = Watchdog.start(TimeUnit.SECONDS.toNanos(timeoutSeconds),
-                () -> finishWrite(c, timedOut(c.start(), c.end()), offset, src, fua, done));
+        boolean copy = c != null && !c.pending().isEmpty();
+        Watchdog.Watch watch = copy && timeoutSeconds > 0
+                ? Watchdog.start(TimeUnit.SECONDS.toNanos(timeoutSeconds),
+                        () -> finishWrite(c, timedOut(c.start(), c.end()), offset, src, fua, done))
+                : null;
         IOException error = null;
         try {
-            copyHere(c.start(), c.end());
+            if (copy) {
+                copyHere(c.start(), c.end());
+            }
         } catch (IOException e) {
             error = e;
-        } catch (RuntimeException e) {
-            if (watch.finish()) {
+        } catch (RuntimeException | Error e) {          // the guest write fails with it, as in write()
+            if (watch == null || watch.finish()) {
                 done.completeExceptionally(e);
+            } else {
+                LOG.log(System.Logger.Level.WARNING, "a copy-before-write failed after its guest write went on", e);
+            }
+            if (e instanceof Error err) {
+                throw err;
             }
             return;
         }
-        if (watch.finish()) {
-            if (error == null) {
-                copiedBeforeWrite.increment();
-            }
-            finishWrite(c, error, offset, src, fua, done);
+        if (watch != null && !watch.finish()) {
+            return;                                   // overtaken: the guest write went on without this copy
         }
+        if (copy && error == null) {
+            copiedBeforeWrite.increment();
+        }
+        finishWrite(c, error, offset, src, fua, done);
     }
 
     /// Steps 3–5 after the copy (`c` null: none was needed); completes `done`.
@@ -193,6 +189,9 @@ public final class CbwFilter extends FilterNode {
             done.complete(null);
         } catch (IOException | RuntimeException e) {
             done.completeExceptionally(e);
+        } catch (Error e) {
+            done.completeExceptionally(e);
+            throw e;
         }
     }
 
@@ -302,7 +301,7 @@ public final class CbwFilter extends FilterNode {
             CompletableFuture<Void> copy = new CompletableFuture<>();
             IoThreads.helper(() -> {
                 try {
-                    bcs.copy(start, end - start);
+                    bcs.copy(start, end - start, this::copied);
                     copy.complete(null);
                 } catch (Throwable t) {
                     copy.completeExceptionally(t);
@@ -328,10 +327,23 @@ public final class CbwFilter extends FilterNode {
 
     private void copyHere(long start, long end) throws IOException {
         try {
-            bcs.copy(start, end - start);
+            bcs.copy(start, end - start, this::copied);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while copying old data before a guest write");
+        }
+    }
+
+    /// A range this filter copied is done the moment its copy succeeds, before it stops counting
+    /// as being copied: a guest write to it that begins then copies nothing, and must find the
+    /// snapshot reading the target. This also covers a copy that finished after its guest write
+    /// went on without it (`cbw-timeout` under break-guest-write).
+    private void copied(long start, long end) {
+        lock.lock();
+        try {
+            doneBitmap.set(start, end - start);
+        } finally {
+            lock.unlock();
         }
     }
 

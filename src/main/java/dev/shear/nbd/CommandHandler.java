@@ -70,7 +70,14 @@ final class CommandHandler {
                 replied.complete(null);
             }
         });
-        node.submitWrite(r.offset(), r.payload(), (r.flags() & CMD_FLAG_FUA) != 0, written);
+        try {
+            node.submitWrite(r.offset(), r.payload(), (r.flags() & CMD_FLAG_FUA) != 0, written);
+        } catch (RuntimeException | Error e) {
+            written.completeExceptionally(e);         // one reply, whether or not the node completed it
+            if (e instanceof Error err) {
+                throw err;
+            }
+        }
     }
 
     private void refused(Request r, RequestError e) {

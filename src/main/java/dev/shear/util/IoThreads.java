@@ -20,25 +20,65 @@ public final class IoThreads {
     /// Threads of the request pool (QEMU's thread pool has 64 workers).
     public static final int REQUEST_THREADS = 64;
 
+    private static final ThreadLocal<Boolean> REQUEST_THREAD = ThreadLocal.withInitial(() -> false);
     private static final ThreadPoolExecutor REQUESTS = requestPool();
-    private static final ExecutorService HELPERS = Executors.newCachedThreadPool(factory("shear-io-helper-"));
+    /// Request threads held past a deadline whose work went on elsewhere ([Watchdog]), each
+    /// stood in for by one more thread of the pool until it is back. Guarded by `IoThreads.class`.
+    private static int standIns;
+    private static final ExecutorService HELPERS = Executors.newCachedThreadPool(factory("shear-io-helper-", false));
 
     private IoThreads() {
     }
 
     private static ThreadPoolExecutor requestPool() {
         ThreadPoolExecutor p = new ThreadPoolExecutor(REQUEST_THREADS, REQUEST_THREADS, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), factory("shear-io-"));
+                new LinkedBlockingQueue<>(), factory("shear-io-", true));
         p.allowCoreThreadTimeOut(true);   // idle threads go after 30 s
         return p;
     }
 
-    private static java.util.concurrent.ThreadFactory factory(String prefix) {
+    private static java.util.concurrent.ThreadFactory factory(String prefix, boolean requests) {
         AtomicInteger n = new AtomicInteger();
         return r -> Thread.ofPlatform().daemon().name(prefix + n.getAndIncrement()).unstarted(() -> {
             ShortSlice.forThisThread();      // guest requests wait for these threads (decision 0017)
+            REQUEST_THREAD.set(requests);
             r.run();
         });
+    }
+
+    /// Whether the calling thread is one of the request pool's.
+    static boolean onRequestThread() {
+        return REQUEST_THREAD.get();
+    }
+
+    /// One request thread is held (in storage that hangs) while its work went on elsewhere: the
+    /// pool gets one more thread until [#standInEnds], so that held threads never starve the
+    /// requests queued behind them (QEMU's requests would be coroutines waiting on the I/O).
+    static synchronized void standIn() {
+        standIns++;
+        resize();
+    }
+
+    /// A held request thread is back.
+    static synchronized void standInEnds() {
+        standIns--;
+        resize();
+    }
+
+    /// The pool's size now (for tests).
+    static int requestPoolSize() {
+        return REQUESTS.getCorePoolSize();
+    }
+
+    private static void resize() {
+        int n = REQUEST_THREADS + Math.max(0, standIns);
+        if (n > REQUESTS.getMaximumPoolSize()) {
+            REQUESTS.setMaximumPoolSize(n);
+            REQUESTS.setCorePoolSize(n);     // starts threads for what is queued
+        } else {
+            REQUESTS.setCorePoolSize(n);
+            REQUESTS.setMaximumPoolSize(n);  // threads beyond it end when idle
+        }
     }
 
     /// Runs a request (a guest read or write, a snapshot read) on the request pool: at most

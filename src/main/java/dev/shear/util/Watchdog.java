@@ -43,28 +43,43 @@ public final class Watchdog {
         private static final int EXPIRED = 2;
         private final long deadline;
         private final Runnable onExpiry;
+        /// Whether the watching thread is one of the request pool's, which then gets a stand-in
+        /// while this thread is held past the deadline ([IoThreads#standIn]).
+        private final boolean requestThread;
         private final AtomicInteger state = new AtomicInteger(OPEN_STATE);
 
         private Watch(long deadline, Runnable onExpiry) {
             this.deadline = deadline;
             this.onExpiry = onExpiry;
+            this.requestThread = IoThreads.onRequestThread();
         }
 
         /// Ends the watch: true when the work was done in time (the expiry action never runs),
         /// false when the deadline passed first (the expiry action runs or ran on another thread,
         /// and the caller must leave to it what it was to carry on with).
         public boolean finish() {
-            boolean inTime = state.compareAndSet(OPEN_STATE, FINISHED);
-            OPEN.remove(this);
-            return inTime;
+            if (state.compareAndSet(OPEN_STATE, FINISHED)) {
+                OPEN.remove(this);
+                return true;
+            }
+            if (requestThread) {
+                IoThreads.standInEnds();
+            }
+            return false;
         }
 
         private void expireIfDue(long now) {
             if (now - deadline >= 0 && state.compareAndSet(OPEN_STATE, EXPIRED)) {
+                if (requestThread) {
+                    IoThreads.standIn();
+                }
                 try {
                     IoThreads.helper(onExpiry);
                 } catch (RuntimeException | Error e) {
-                    state.set(OPEN_STATE);            // no thread to carry on: the work's own thread keeps it
+                    if (requestThread) {
+                        IoThreads.standInEnds();
+                    }
+                    state.set(OPEN_STATE);            // no thread to carry on: the next tick tries again
                     throw e;
                 }
                 OPEN.remove(this);

@@ -39,6 +39,7 @@ class NbdSubmitWriteTest extends ServerTestBase {
 
         @Override
         public void submitWrite(long offset, ByteBuffer src, boolean fua, CompletableFuture<Void> done) {
+            held = Thread.currentThread();
             Thread.ofPlatform().start(() -> {
                 try {
                     if (failWith != null) {
@@ -50,7 +51,6 @@ class NbdSubmitWriteTest extends ServerTestBase {
                     done.completeExceptionally(e);
                 }
             });
-            held = Thread.currentThread();
             try {
                 release.await();
             } catch (InterruptedException e) {
@@ -78,7 +78,8 @@ class NbdSubmitWriteTest extends ServerTestBase {
             byte[] data = pattern(4096, 7);
             assertThat(c.write(8192, data, 0)).as("write error").isZero();
             assertThat(late.held).as("the request's thread").isNotNull();
-            assertThat(late.held.getState()).as("still held").isEqualTo(Thread.State.WAITING);
+            await(() -> late.held.getState() == Thread.State.WAITING, "the request's thread is held");
+            assertThat(late.release.getCount()).as("and not let go").isOne();
             assertThat(late.memory.read(8192, 4096)).isEqualTo(data);
             late.failWith = new NoSpaceException("fleecing storage full (test)");
             long cookie = c.request(0, CMD_WRITE, 0, 4096, data);

@@ -73,6 +73,28 @@ class WatchdogTest {
     }
 
     @Test
+    void aRequestThreadHeldPastItsDeadlineHasAStandInUntilItIsBack() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch expired = new CountDownLatch(1);
+        CompletableFuture<Boolean> inTime = new CompletableFuture<>();
+        int before = IoThreads.requestPoolSize();
+        IoThreads.request(() -> {
+            Watchdog.Watch w = Watchdog.start(TimeUnit.MILLISECONDS.toNanos(50), expired::countDown);
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            inTime.complete(w.finish());
+        });
+        assertThat(expired.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(IoThreads.requestPoolSize()).as("one more thread while it is held").isEqualTo(before + 1);
+        release.countDown();
+        assertThat(inTime.get(10, TimeUnit.SECONDS)).isFalse();
+        assertThat(IoThreads.requestPoolSize()).as("back to the pool's size").isEqualTo(before);
+    }
+
+    @Test
     void aTimeoutMustBePositive() {
         assertThatThrownBy(() -> Watchdog.start(0, () -> { }))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("positive timeout");
