@@ -7,6 +7,7 @@ import dev.shear.block.qcow2.Qcow2Node;
 import dev.shear.block.qcow2.Qcow2Options;
 import dev.shear.util.FileTrees;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -15,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -59,10 +62,43 @@ public final class EngineWarmup {
     private EngineWarmup() {
     }
 
+    /// How the warm-up's writers reach the scratch disks' seats: directly, or through the server a
+    /// running guest's requests come through (so that its code is compiled too).
+    @FunctionalInterface
+    public interface Access {
+        /// Nodes that reach `seats`, in order; closed after the warm-up.
+        Reach reach(List<DrainableNode> seats) throws IOException;
+    }
+
+    /// What [Access#reach] gives: the nodes, and how to let go of them.
+    public interface Reach extends AutoCloseable {
+        List<? extends BlockNode> nodes();
+
+        @Override
+        void close() throws IOException;
+    }
+
+    /// The writers write the seats themselves.
+    public static final Access DIRECT = seats -> new Reach() {
+        @Override
+        public List<? extends BlockNode> nodes() {
+            return seats;
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
     /// Warms the engine up unless this process already did (or it is turned off); callers wait
     /// for a warm-up under way. Returns what it did, or empty when it did nothing now. A failure is
     /// logged and otherwise ignored: it only costs latency.
     public static Optional<Stats> ensure() {
+        return ensure(DIRECT);
+    }
+
+    /// [#ensure()] with the writers reaching the scratch disks through `access`.
+    public static Optional<Stats> ensure(Access access) {
         if (isDone()) {
             return Optional.empty();
         }
@@ -73,7 +109,7 @@ public final class EngineWarmup {
             try {
                 Path dir = Files.createTempDirectory("shear-warmup-");
                 try {
-                    Stats s = run(dir);
+                    Stats s = run(dir, access);
                     LOG.log(Level.INFO, s.describe());
                     return Optional.of(s);
                 } finally {
@@ -99,7 +135,7 @@ public final class EngineWarmup {
     /// Runs backups with fleecing of a raw and a qcow2 scratch disk in `dir` while two writers
     /// write them at random, until [#MIN_WRITES] writes copied old data or [#MAX_NANOS] passed.
     /// Leaves only empty space in `dir` (every file it made is removed).
-    public static Stats run(Path dir) throws IOException, InterruptedException {
+    public static Stats run(Path dir, Access access) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         Path rawDisk = dir.resolve("disk.raw");
         Path qcowDisk = dir.resolve("disk.qcow2");
@@ -111,8 +147,10 @@ public final class EngineWarmup {
             fill(raw);
             fill(qcow);
             List<DrainableNode> seats = List.of(new DrainableNode(raw), new DrainableNode(qcow));
-            while (copies < MIN_WRITES && System.nanoTime() - t0 < MAX_NANOS) {
-                copies += round(dir, seats, rounds++, writes);
+            try (Reach reach = access.reach(seats)) {
+                while (copies < MIN_WRITES && System.nanoTime() - t0 < MAX_NANOS) {
+                    copies += round(dir, seats, reach.nodes(), rounds++, writes);
+                }
             }
         } finally {
             Files.deleteIfExists(rawDisk);
@@ -123,7 +161,8 @@ public final class EngineWarmup {
 
     /// One backup of both seats with fleecing and discard-source (PVE's defaults) while writers run;
     /// returns how many guest requests copied old data first.
-    private static long round(Path dir, List<DrainableNode> seats, int round, AtomicLong writes)
+    private static long round(Path dir, List<DrainableNode> seats, List<? extends BlockNode> writeTo, int round,
+            AtomicLong writes)
             throws IOException, InterruptedException {
         List<Path> files = new ArrayList<>();
         List<BlockNode> nodes = new ArrayList<>();
@@ -148,11 +187,11 @@ public final class EngineWarmup {
             List<Thread> writers = new ArrayList<>();
             List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
             backup.start();
-            for (int w = 0; w < 2; w++) {
+            for (int w = 0; w < 2 * writeTo.size(); w++) {
                 long seed = round * 31L + w;
                 writers.add(Thread.ofPlatform().name("shear-warmup-writer-" + w).start(() -> {
                     try {
-                        write(seats, seed, stop, writes);
+                        write(writeTo, seed, stop, writes);
                     } catch (IOException | RuntimeException e) {
                         failures.add(e);
                     }
@@ -184,23 +223,36 @@ public final class EngineWarmup {
         }
     }
 
-    private static void write(List<DrainableNode> seats, long seed, AtomicBoolean stop, AtomicLong writes)
+    private static void write(List<? extends BlockNode> seats, long seed, AtomicBoolean stop, AtomicLong writes)
             throws IOException {
         SplittableRandom random = new SplittableRandom(seed);
         ByteBuffer buf = ByteBuffer.allocateDirect(BLOCK);
         long blocks = DISK_SIZE / BLOCK;
         while (!stop.get()) {
-            DrainableNode seat = seats.get(random.nextInt(seats.size()));
+            BlockNode seat = seats.get(random.nextInt(seats.size()));
             long at = random.nextLong(blocks) * BLOCK;
             int kind = random.nextInt(20);
             if (kind == 0) {
                 seat.writeZeroes(at, BLOCK, true);
             } else if (kind < 4) {
                 seat.read(at, buf.clear());
-            } else {
+            } else if (kind < 6) {
                 buf.clear();
                 buf.putLong(0, at ^ seed);
                 seat.write(at, buf, false);
+            } else {                                  // as the NBD server writes (decision 0019)
+                buf.clear();
+                buf.putLong(0, at ^ seed);
+                CompletableFuture<Void> done = new CompletableFuture<>();
+                seat.submitWrite(at, buf, false, done);
+                try {
+                    done.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("warm-up interrupted");
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                }
             }
             writes.incrementAndGet();
         }

@@ -102,6 +102,7 @@ public final class GuestRuntime implements AutoCloseable {
                 rt.control = control;
             }
             rt.publish();
+            ServedWarmup.startInBackground();       // before a backup's copy-before-write meets the guest
             return rt;
         } catch (IOException | RuntimeException e) {
             if (control != null) {

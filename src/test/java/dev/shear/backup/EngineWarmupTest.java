@@ -13,7 +13,7 @@ class EngineWarmupTest {
 
     @Test
     void itRunsCopyBeforeWriteManyTimesAndLeavesNothingBehind() throws Exception {
-        EngineWarmup.Stats s = EngineWarmup.run(dir);
+        EngineWarmup.Stats s = EngineWarmup.run(dir, EngineWarmup.DIRECT);
         assertThat(s.rounds()).isPositive();
         assertThat(s.copies()).as("guest writes that copied old data to a fleecing image").isGreaterThan(5_000);
         assertThat(s.guestWrites()).isGreaterThanOrEqualTo(s.copies());
