@@ -1,5 +1,6 @@
 package dev.shear.block;
 
+import dev.shear.util.Futures;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
@@ -67,15 +68,7 @@ public interface BlockNode extends AutoCloseable {
     /// the call, and leaves `src` alone until `done` completes. The default writes on the calling
     /// thread.
     default void submitWrite(long offset, ByteBuffer src, boolean fua, CompletableFuture<Void> done) {
-        try {
-            write(offset, src, fua);
-            done.complete(null);
-        } catch (IOException | RuntimeException e) {
-            done.completeExceptionally(e);
-        } catch (Error e) {
-            done.completeExceptionally(e);
-            throw e;
-        }
+        Futures.complete(done, () -> write(offset, src, fua));
     }
 
     /// Makes `[offset, offset+length)` read as zeroes; may release the space when `mayUnmap`.

@@ -5,6 +5,7 @@ import dev.shear.block.BlockNode;
 import dev.shear.block.FilterNode;
 import dev.shear.block.BlockStatus;
 import dev.shear.block.Requests;
+import dev.shear.util.Futures;
 import dev.shear.util.IoThreads;
 import dev.shear.util.Watchdog;
 import java.io.IOException;
@@ -181,18 +182,12 @@ public final class CbwFilter extends FilterNode {
     /// Steps 3–5 after the copy (`c` null: none was needed); completes `done`.
     private void finishWrite(Cbw c, IOException error, long offset, ByteBuffer src, boolean fua,
             CompletableFuture<Void> done) {
-        try {
+        Futures.complete(done, () -> {
             if (c != null) {
                 settle(c, error);
             }
             inner.write(offset, src, fua);
-            done.complete(null);
-        } catch (IOException | RuntimeException e) {
-            done.completeExceptionally(e);
-        } catch (Error e) {
-            done.completeExceptionally(e);
-            throw e;
-        }
+        });
     }
 
     @Override

@@ -1,10 +1,32 @@
 package dev.shear.util;
 
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /// Small helpers for `CompletableFuture` results.
 public final class Futures {
     private Futures() {
+    }
+
+    /// Work that may fail with an [IOException].
+    @FunctionalInterface
+    public interface IoWork {
+        void run() throws IOException;
+    }
+
+    /// Runs `work` and completes `done` with its outcome; an [Error] completes it too and is
+    /// thrown on.
+    public static void complete(CompletableFuture<Void> done, IoWork work) {
+        try {
+            work.run();
+            done.complete(null);
+        } catch (IOException | RuntimeException e) {
+            done.completeExceptionally(e);
+        } catch (Error e) {
+            done.completeExceptionally(e);
+            throw e;
+        }
     }
 
     /// The failure itself, unwrapped from the [CompletionException] a dependent stage wraps it in.

@@ -4,7 +4,6 @@ import dev.shear.block.BlockNode;
 import dev.shear.util.Futures;
 import dev.shear.util.InlineRunner;
 import dev.shear.util.IoThreads;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
@@ -148,12 +147,7 @@ public final class LoadGenerator {
             if (write) {
                 target.submitWrite(offset, ByteBuffer.wrap(data), false, done);
             } else {
-                try {
-                    target.read(offset, ByteBuffer.allocate(spec.blockSize()));
-                    done.complete(null);
-                } catch (IOException | RuntimeException e) {
-                    done.completeExceptionally(e);
-                }
+                Futures.complete(done, () -> target.read(offset, ByteBuffer.allocate(spec.blockSize())));
             }
         }
     }
