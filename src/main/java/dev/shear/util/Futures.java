@@ -3,6 +3,7 @@ package dev.shear.util;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 
 /// Small helpers for `CompletableFuture` results.
 public final class Futures {
@@ -26,6 +27,24 @@ public final class Futures {
         } catch (Error e) {
             done.completeExceptionally(e);
             throw e;
+        }
+    }
+
+    /// Waits for `f`; rethrows what it failed with when that is unchecked or an interrupt, and
+    /// returns any other failure (null when it succeeded) for the caller to throw as its own.
+    public static Throwable await(CompletableFuture<?> f) throws InterruptedException {
+        try {
+            f.get();
+            return null;
+        } catch (ExecutionException e) {
+            switch (e.getCause()) {
+                case InterruptedException ie -> throw ie;
+                case RuntimeException re -> throw re;
+                case Error err -> throw err;
+                default -> {
+                    return e.getCause();
+                }
+            }
         }
     }
 

@@ -2,7 +2,6 @@ package dev.shear.util;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 
 /// For a loop that takes in requests one after another (an NBD connection's reader, the load
 /// generator) and runs one itself when handing it to another thread is not needed: the wake-up of
@@ -84,19 +83,11 @@ public final class InlineRunner<X extends Exception> {
     }
 
     private void awaitEnd() throws X, InterruptedException {
-        try {
-            end.get();
-        } catch (ExecutionException e) {
-            switch (e.getCause()) {
-                case InterruptedException ie -> throw ie;
-                case RuntimeException re -> throw re;
-                case Error err -> throw err;
-                default -> {
-                    @SuppressWarnings("unchecked")          // Loop.run throws nothing else
-                    X x = (X) e.getCause();
-                    throw x;
-                }
-            }
+        Throwable failed = Futures.await(end);
+        if (failed != null) {
+            @SuppressWarnings("unchecked")          // Loop.run throws nothing else
+            X x = (X) failed;
+            throw x;
         }
     }
 }

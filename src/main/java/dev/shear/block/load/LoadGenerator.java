@@ -5,12 +5,16 @@ import dev.shear.util.Futures;
 import dev.shear.util.InlineRunner;
 import dev.shear.util.IoThreads;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.LockSupport;
 
 /// Plays a guest: issues random block-aligned reads and writes at a fixed rate against a node
@@ -18,12 +22,13 @@ import java.util.concurrent.locks.LockSupport;
 /// each request was due. At most `queueDepth` requests run at once; when all slots are busy the
 /// next request waits, and that wait counts as latency.
 ///
-/// A request due while none is in flight and none overdue runs on the issuing thread, as a guest's
-/// vCPU would issue it ([InlineRunner], decision 0016); the others go to the request pool so that
-/// they overlap. A hand-over per request would add the wake-up of a pool thread, milliseconds in
-/// the tail on a busy 2-CPU machine, to every figure. A request holding the issuing thread longer
-/// than [InlineRunner#HAND_OFF_AFTER] does not hold up the requests due after it: another thread
-/// issues on.
+/// `queueDepth` issuing threads take turns (decision 0020): one of them, the leader, waits for the
+/// next request's due time, passes the lead on and runs that request itself, as a guest's vCPU
+/// would issue it — no hand-over to a pool thread, whose wake-up costs milliseconds in the tail on
+/// a busy 2-CPU machine (decision 0016). A slow request (a copy-before-write reading cold old data)
+/// therefore holds up no request due after it: the next leader is already waiting for that one.
+/// A request holding its thread longer than [InlineRunner#HAND_OFF_AFTER] (storage that hangs)
+/// costs the generator no issuing thread either: another thread takes that thread's turns.
 public final class LoadGenerator {
     private final BlockNode target;
     private final LoadSpec spec;
@@ -66,13 +71,41 @@ public final class LoadGenerator {
     }
 
     /// Runs the load until the duration ends or [#stop()] and returns what it measured; the calling
-    /// thread issues the requests (another one when a request holds it, see above).
+    /// thread is one of the issuing threads (see above).
     public LoadResult run() throws InterruptedException {
         Issuing issuing = new Issuing();
+        List<CompletableFuture<Void>> others = new ArrayList<>();
+        CountDownLatch ready = new CountDownLatch(spec.queueDepth() - 1);
+        CountDownLatch begun = new CountDownLatch(1);
         try {
-            issuing.runner.runLoop();
+            for (int i = 1; i < spec.queueDepth(); i++) {
+                Issuer issuer = new Issuer(issuing);
+                CompletableFuture<Void> ended = new CompletableFuture<>();
+                others.add(ended);
+                IoThreads.helper(() -> {
+                    try {
+                        ready.countDown();
+                        begun.await();
+                        issuer.runner.runLoop();
+                        ended.complete(null);
+                    } catch (Throwable t) {                 // thrown on by run()
+                        ended.completeExceptionally(t);
+                    }
+                });
+            }
+            ready.await();                          // the clock starts once every issuing thread is up
+            issuing.begin();
+            begun.countDown();
+            new Issuer(issuing).runner.runLoop();
+            for (CompletableFuture<Void> ended : others) {
+                Throwable failed = Futures.await(ended);
+                if (failed != null) {
+                    throw new IllegalStateException(failed);      // the loop throws nothing else
+                }
+            }
         } catch (InterruptedException | RuntimeException | Error e) {
-            stopped = true;                         // a thread issuing on in our stead stops too
+            stopped = true;                         // the other issuing threads stop too
+            begun.countDown();
             throw e;
         }
         if (!issuing.slots.tryAcquire(spec.queueDepth(), 60, TimeUnit.SECONDS)) {
@@ -84,44 +117,82 @@ public final class LoadGenerator {
                 errors.get(), firstError.get());
     }
 
-    /// The issuing loop and its state, which passes to another thread when a request holds the
-    /// issuing one.
+    /// One request to issue: what, where, and when it was due.
+    private record Request(boolean write, long offset, long dueAt) {
+    }
+
+    /// What the issuing threads share: the schedule, the random stream and the slots.
     private final class Issuing {
+        /// Held by the thread waiting for the next due time; guards `due` and `random`.
+        final ReentrantLock lead = new ReentrantLock();
         final Semaphore slots = new Semaphore(spec.queueDepth());
         final SplittableRandom random = new SplittableRandom(spec.seed());
         final long blocks = target.size() / spec.blockSize();
         final byte[] data = new byte[spec.blockSize()];
-        final long start = System.nanoTime();
-        final long end = start + spec.duration().toNanos();
-        final InlineRunner<RuntimeException> runner = new InlineRunner<>(this::loop);
-        long due = start;
+        /// Set by [#begin], before any issuing thread takes a turn.
+        long start;
+        long end;
+        long due;
 
         Issuing() {
             random.nextBytes(data);
         }
 
-        /// Issues until the end; false when a request held this thread and another one issues on.
+        void begin() {
+            start = System.nanoTime();
+            end = start + spec.duration().toNanos();
+            due = start;
+        }
+
+        /// The next request once it is due, taken by the leader; null when the load has ended.
+        /// The lead passes on [#LEAD_MARGIN_NANOS] before the request is due, so that the next
+        /// leader's wake-up is not on the path of this request.
+        Request next() throws InterruptedException {
+            Request r;
+            lead.lockInterruptibly();
+            try {
+                if (stopped || due >= end) {
+                    return null;
+                }
+                r = new Request(random.nextDouble() < spec.writeRatio(), random.nextLong(blocks) * spec.blockSize(), due);
+                due += 1_000_000_000L / iops;
+                awaitTime(r.dueAt() - LEAD_MARGIN_NANOS);
+            } finally {
+                lead.unlock();
+            }
+            awaitTime(r.dueAt());
+            return stopped ? null : r;
+        }
+
+        private void awaitTime(long deadline) {
+            for (long wait; !stopped && (wait = deadline - System.nanoTime()) > 0; ) {
+                LockSupport.parkNanos(Math.min(wait, STOP_CHECK_NANOS));
+            }
+        }
+    }
+
+    /// How long before its request is due a leader passes the lead on.
+    private static final long LEAD_MARGIN_NANOS = 250_000L;
+    /// How often a leader waiting for a distant due time looks whether the load was stopped.
+    private static final long STOP_CHECK_NANOS = 50_000_000L;
+
+    /// One issuing thread's turns (carried on by another thread when a request holds it).
+    private final class Issuer {
+        final Issuing issuing;
+        final InlineRunner<RuntimeException> runner = new InlineRunner<>(this::loop);
+
+        Issuer(Issuing issuing) {
+            this.issuing = issuing;
+        }
+
+        /// Takes turns until the end; false when a request held this thread and another one took
+        /// its turns on.
         boolean loop() throws InterruptedException {
-            while (!stopped) {
-                long now = System.nanoTime();
-                if (due >= end) {
-                    break;
-                }
-                if (due > now) {
-                    LockSupport.parkNanos(due - now);
-                    continue;
-                }
-                boolean write = random.nextDouble() < spec.writeRatio();
-                long offset = random.nextLong(blocks) * spec.blockSize();
-                long dueAt = due;
-                long interval = 1_000_000_000L / iops;
-                boolean alone = slots.availablePermits() == spec.queueDepth() && now - dueAt < interval;
-                due += interval;
-                slots.acquire();
-                Runnable request = () -> issue(write, offset, dueAt);
-                if (!alone) {
-                    IoThreads.request(request);
-                } else if (!runner.runHere(request)) {
+            Request r;
+            while ((r = issuing.next()) != null) {
+                issuing.slots.acquire();
+                Request request = r;
+                if (!runner.runHere(() -> issue(request))) {
                     return false;
                 }
             }
@@ -130,24 +201,24 @@ public final class LoadGenerator {
 
         /// Issues one request; it counts as done when its write is (which the node may finish on
         /// another thread, [BlockNode#submitWrite]).
-        private void issue(boolean write, long offset, long dueAt) {
+        private void issue(Request r) {
             CompletableFuture<Void> done = new CompletableFuture<>();
             done.whenComplete((ok, failure) -> {
                 try {
                     if (failure == null) {
-                        (write ? writes : reads).record(System.nanoTime() - dueAt);
+                        (r.write() ? writes : reads).record(System.nanoTime() - r.dueAt());
                     } else {
                         errors.incrementAndGet();
                         firstError.compareAndSet(null, Futures.cause(failure).getMessage());
                     }
                 } finally {
-                    slots.release();
+                    issuing.slots.release();
                 }
             });
-            if (write) {
-                target.submitWrite(offset, ByteBuffer.wrap(data), false, done);
+            if (r.write()) {
+                target.submitWrite(r.offset(), ByteBuffer.wrap(issuing.data), false, done);
             } else {
-                Futures.complete(done, () -> target.read(offset, ByteBuffer.allocate(spec.blockSize())));
+                Futures.complete(done, () -> target.read(r.offset(), ByteBuffer.allocate(spec.blockSize())));
             }
         }
     }
