@@ -43,7 +43,7 @@ class TargetWritebackTest {
             Thread.sleep(300);
             long dirty = PageCache.dirtyPages(file) * PAGE;
             b.setSpeed(0);
-            // paced every WritebackPacer.INTERVAL (0.2 MiB here); unpaced, all of it stays dirty
+            // paced every WritebackPacer.INTERVAL (about 20 KiB here); unpaced, all of it stays dirty
             assertThat(written).isGreaterThanOrEqualTo(6L << 20);
             assertThat(dirty).as("dirty bytes of the target after %d bytes were copied", written)
                     .isLessThan(4L << 20);

@@ -87,7 +87,7 @@ class WritebackTest {
         AtomicInteger fastAsked = new AtomicInteger();
         AtomicInteger slowAsked = new AtomicInteger();
         BlockNode fast = growing(16L << 20, fastAsked);
-        BlockNode slow = growing(1L << 20, slowAsked);
+        BlockNode slow = growing(64L << 10, slowAsked);
         WritebackPacer pacer = WritebackPacer.start("test-growth", List.of(fast, slow), WritebackPacer.TARGET_GROWTH_LIMIT);
         long deadline = System.nanoTime() + 20_000_000_000L;
         while (pacer.rounds() < 5 && System.nanoTime() < deadline) {
