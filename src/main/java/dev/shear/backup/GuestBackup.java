@@ -132,6 +132,13 @@ public final class GuestBackup {
         return new GuestBackup(id, plans, options, events, warnings);
     }
 
+    /// The largest task of a job with fleecing when `max-chunk` is not set (decision 0022): its
+    /// reads of clusters not copied before a guest write go to the live disk, and a copy-before-write
+    /// read of old data that arrives meanwhile waits behind them; 1 MiB reads (the default without
+    /// fleecing, QEMU's `BLOCK_COPY_MAX_BUFFER`) showed in the guest's write tail. One job cluster
+    /// when that is larger.
+    public static final long FLEECING_JOB_CHUNK = 256L << 10;
+
     /// How copy-before-write copies `live`'s old data into a fleecing image: as finely as the image allows.
     static CopyOptions fleecingCopy(BlockNode live) {
         return CopyOptions.defaults().withFinestCluster(FleecingGranularity.forDisk(live.size()));
@@ -219,6 +226,9 @@ public final class GuestBackup {
             BackupJob job = new BackupJob(jobId, d.name(), shared, cbw, null, options.withSync(sync, options.bitmapMode()),
                     events);
             return new Running(d, live, cbw, null, job, frozen);
+        }
+        if (jobOptions.maxChunk() == 0) {
+            jobOptions = jobOptions.withMaxChunk(Math.max(FLEECING_JOB_CHUNK, p.jobCluster()));
         }
         BlockCopy toFleece = BlockCopy.create(live, d.fleece(), fleecingCopy(live).withMinClusterSize(p.cbwCluster()), null);
         if (initial != null) {

@@ -5,7 +5,8 @@ import dev.shear.copy.CopyPlan;
 /// Performance options of a backup (QEMU's `x-perf`, vzdump's `--performance`).
 ///
 /// @param maxWorkers     parallel background copy tasks, 1 … 256
-/// @param maxChunk       largest copy task in bytes; 0 = unlimited (tasks up to 1 MiB)
+/// @param maxChunk       largest copy task in bytes; 0 = unlimited (tasks up to 1 MiB, or 256 KiB
+///                       with fleecing: `GuestBackup#FLEECING_JOB_CHUNK`)
 /// @param minClusterSize lower bound of the job's cluster size; 0 or a power of two
 public record Perf(int maxWorkers, long maxChunk, long minClusterSize) {
     /// Proxmox VE's default worker count.

@@ -90,6 +90,31 @@ class BackupJobLifecycleTest {
     }
 
     @Test
+    void aJobWithFleecingCopiesInSmallerTasksUnlessMaxChunkIsSet() throws Exception {
+        // decision 0022: its reads of the live disk hold up the guest's copy-before-write reads less
+        assertThat(jobChunk(BackupOptions.fleecingDefaults(), K64, true)).isEqualTo(GuestBackup.FLEECING_JOB_CHUNK);
+        assertThat(jobChunk(BackupOptions.fleecingDefaults(), 1 << 20, true)).as("a target cluster larger than that")
+                .isEqualTo(1 << 20);
+        assertThat(jobChunk(BackupOptions.fleecingDefaults().withPerf(new Perf(4, 128L << 10, 0)), K64, true))
+                .as("max-chunk set").isEqualTo(128L << 10);
+        assertThat(jobChunk(BackupOptions.fleecingDefaults().withPerf(new Perf(4, 4L << 20, 0)), K64, true))
+                .as("max-chunk set larger").isEqualTo(BlockCopy.MAX_BUFFER);
+        assertThat(jobChunk(BackupOptions.defaults(), K64, false)).as("without fleecing").isEqualTo(BlockCopy.MAX_BUFFER);
+    }
+
+    /// The task size of the job of a backup started with `options` to a target of `targetCluster`.
+    private static long jobChunk(BackupOptions options, int targetCluster, boolean fleecing) throws Exception {
+        GuestBackup b = GuestBackup.prepare("c", List.of(new GuestBackup.Disk("scsi0", new DrainableNode(image(4)),
+                new MemoryNode("t", SIZE, targetCluster), fleecing ? new MemoryNode("f", SIZE, K64) : null, null)),
+                options.withSpeed(1L << 20), e -> { });
+        b.start();
+        long chunk = b.jobs().get(0).blockCopy().chunkSize();
+        b.cancel();
+        assertThat(b.await(5, TimeUnit.SECONDS)).as("cancelled within 5 s").isNotNull();
+        return chunk;
+    }
+
+    @Test
     void cancelEndsPromptlyRemovesTheFilterAndLeavesTheDiskUntouched() throws Exception {
         MemoryNode img = image(2);
         byte[] before = img.read(0, (int) SIZE);

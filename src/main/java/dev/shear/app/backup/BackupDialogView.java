@@ -52,7 +52,7 @@ public final class BackupDialogView {
 
         form.heading("Performance");
         form.field("max-workers", vm.maxWorkers(), "backup-max-workers", "default 16 parallel copy tasks");
-        form.field("max-chunk", vm.maxChunk(), "backup-max-chunk", "default 0 = tasks up to 1 MiB");
+        form.field("max-chunk", vm.maxChunk(), "backup-max-chunk", "default 0 = tasks up to 1 MiB (256 KiB with fleecing)");
         form.field("min-cluster-size", vm.minClusterSize(), "backup-min-cluster-size",
                 BackupDialogViewModel.defaultClusterHint());
         form.field("Bandwidth limit", vm.bwlimit(), "backup-bwlimit", "per second, e.g. 100M; default 0 = unlimited");
