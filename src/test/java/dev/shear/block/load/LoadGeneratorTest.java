@@ -3,6 +3,7 @@ package dev.shear.block.load;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.shear.block.BlockNode;
 import dev.shear.block.FaultNode;
 import dev.shear.block.FilterNode;
 import dev.shear.block.MemoryNode;
@@ -61,21 +62,12 @@ class LoadGeneratorTest {
         // decisions 0016 and 0020: no hand-over to a request-pool thread (named shear-io-<n>) per request
         AtomicInteger onPool = new AtomicInteger();
         AtomicInteger all = new AtomicInteger();
-        FilterNode disk = new FilterNode(new MemoryNode("d", 64L << 20, 65536)) {
-            @Override
-            public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
-                all.incrementAndGet();
-                if (Thread.currentThread().getName().matches("shear-io-\\d+")) {
-                    onPool.incrementAndGet();
-                }
-                super.write(offset, src, fua);
+        BlockNode disk = diskWhoseWritesFirst("a disk that notes the thread of each write", () -> {
+            all.incrementAndGet();
+            if (Thread.currentThread().getName().matches("shear-io-\\d+")) {
+                onPool.incrementAndGet();
             }
-
-            @Override
-            public String describe() {
-                return "a disk that notes the thread of each write";
-            }
-        };
+        });
         LoadResult r = new LoadGenerator(disk, new LoadSpec(500, 1.0, 4096, Duration.ofMillis(400), 8, 5)).run();
         assertThat(r.errors()).isZero();
         assertThat(all.get()).isGreaterThan(100);
@@ -103,27 +95,18 @@ class LoadGeneratorTest {
     private static long thirdLongestWithTheFirstWriteHeld(long seed) throws Exception {
         CountDownLatch othersDone = new CountDownLatch(5);
         AtomicInteger seen = new AtomicInteger();
-        FilterNode disk = new FilterNode(new MemoryNode("d", 64L << 20, 65536)) {
-            @Override
-            public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
-                if (seen.getAndIncrement() == 0) {
-                    try {
-                        othersDone.await(10, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new IOException(e);
-                    }
-                } else {
-                    othersDone.countDown();
+        BlockNode disk = diskWhoseWritesFirst("a disk whose first write waits for five others", () -> {
+            if (seen.getAndIncrement() == 0) {
+                try {
+                    othersDone.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException(e);
                 }
-                super.write(offset, src, fua);
+            } else {
+                othersDone.countDown();
             }
-
-            @Override
-            public String describe() {
-                return "a disk whose first write waits for five others";
-            }
-        };
+        });
         LoadGenerator generator = new LoadGenerator(disk, new LoadSpec(500, 1.0, 4096, Duration.ofMillis(500), 8, seed));
         LoadResult r = generator.run();
         assertThat(r.errors()).isZero();
@@ -141,29 +124,42 @@ class LoadGeneratorTest {
         AtomicInteger slots = new AtomicInteger(holders);
         AtomicInteger others = new AtomicInteger();
         long start = System.nanoTime();
-        FilterNode disk = new FilterNode(new MemoryNode("d", 64L << 20, 65536)) {
-            @Override
-            public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
-                if (slots.getAndDecrement() > 0) {
-                    while (others.get() < 50 && System.nanoTime() - start < 10_000_000_000L) {
-                        Thread.onSpinWait();           // holds its thread until the others got through
-                    }
-                } else {
-                    others.incrementAndGet();
+        BlockNode disk = diskWhoseWritesFirst("a disk whose first writes hold their threads", () -> {
+            if (slots.getAndDecrement() > 0) {
+                while (others.get() < 50 && System.nanoTime() - start < 10_000_000_000L) {
+                    Thread.onSpinWait();           // holds its thread until the others got through
                 }
-                super.write(offset, src, fua);
+            } else {
+                others.incrementAndGet();
             }
-
-            @Override
-            public String describe() {
-                return "a disk whose first writes hold their threads";
-            }
-        };
+        });
         LoadResult r = new LoadGenerator(disk, new LoadSpec(1000, 1.0, 4096, Duration.ofMillis(300), holders + 4, 4)).run();
         assertThat(r.errors()).isZero();
         assertThat(others.get()).as("requests completed while %d others held their threads", holders).isGreaterThanOrEqualTo(50);
         assertThat((System.nanoTime() - start) / 1e9).as("the holders were released by the others, not by the timeout")
                 .isLessThan(9);
+    }
+
+    /// Runs before each write of [#diskWhoseWritesFirst], on the write's thread.
+    @FunctionalInterface
+    private interface BeforeWrite {
+        void run() throws IOException;
+    }
+
+    /// A 64 MiB in-memory disk whose every write first runs `before`.
+    private static BlockNode diskWhoseWritesFirst(String description, BeforeWrite before) {
+        return new FilterNode(new MemoryNode("d", 64L << 20, 65536)) {
+            @Override
+            public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
+                before.run();
+                super.write(offset, src, fua);
+            }
+
+            @Override
+            public String describe() {
+                return description;
+            }
+        };
     }
 
     @Test
