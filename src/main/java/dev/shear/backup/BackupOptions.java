@@ -1,6 +1,7 @@
 package dev.shear.backup;
 
 import dev.shear.copy.OnCbwError;
+import dev.shear.util.Sizes;
 
 /// Everything a backup can be told, validated on construction with messages a user can act on.
 ///
@@ -13,8 +14,19 @@ import dev.shear.copy.OnCbwError;
 ///                          fleecing image as the backup advances)
 /// @param onCbwError        what a failed copy-before-write breaks
 /// @param cbwTimeoutSeconds how long one copy-before-write may take, 0 = no limit
+/// @param writeBehind       bytes of guest writes per disk acknowledged before their copy-before-write
+///                          (decision 0023), 0 = none; only with fleecing and break-snapshot
 public record BackupOptions(SyncMode sync, BitmapMode bitmapMode, long speed, Perf perf, boolean discardSource,
-                            OnCbwError onCbwError, long cbwTimeoutSeconds) {
+                            OnCbwError onCbwError, long cbwTimeoutSeconds, long writeBehind) {
+    /// The write-behind a backup gets unless told otherwise: `-Dshear.cbw-write-behind=SIZE`
+    /// (`0` turns it off), else 32 MiB.
+    public static final long DEFAULT_WRITE_BEHIND = Sizes.parse(System.getProperty("shear.cbw-write-behind", "32M"));
+
+    /// Options with the default write-behind.
+    public BackupOptions(SyncMode sync, BitmapMode bitmapMode, long speed, Perf perf, boolean discardSource,
+            OnCbwError onCbwError, long cbwTimeoutSeconds) {
+        this(sync, bitmapMode, speed, perf, discardSource, onCbwError, cbwTimeoutSeconds, DEFAULT_WRITE_BEHIND);
+    }
 
     public BackupOptions {
         if (sync == null || perf == null || onCbwError == null) {
@@ -38,6 +50,9 @@ public record BackupOptions(SyncMode sync, BitmapMode bitmapMode, long speed, Pe
         }
         if (cbwTimeoutSeconds < 0) {
             throw new IllegalArgumentException("cbw-timeout must not be negative: " + cbwTimeoutSeconds);
+        }
+        if (writeBehind < 0) {
+            throw new IllegalArgumentException("write-behind must not be negative: " + writeBehind);
         }
     }
 
@@ -73,35 +88,39 @@ public record BackupOptions(SyncMode sync, BitmapMode bitmapMode, long speed, Pe
 
     public BackupOptions withSync(SyncMode v) {
         return new BackupOptions(v, v == SyncMode.INCREMENTAL ? null : bitmapMode, speed, perf, discardSource,
-                onCbwError, cbwTimeoutSeconds);
+                onCbwError, cbwTimeoutSeconds, writeBehind);
     }
 
     /// The same options with another sync mode and bitmap mode (null for none).
     public BackupOptions withSync(SyncMode v, BitmapMode mode) {
-        return new BackupOptions(v, mode, speed, perf, discardSource, onCbwError, cbwTimeoutSeconds);
+        return new BackupOptions(v, mode, speed, perf, discardSource, onCbwError, cbwTimeoutSeconds, writeBehind);
     }
 
     public BackupOptions withBitmapMode(BitmapMode v) {
-        return new BackupOptions(sync, v, speed, perf, discardSource, onCbwError, cbwTimeoutSeconds);
+        return new BackupOptions(sync, v, speed, perf, discardSource, onCbwError, cbwTimeoutSeconds, writeBehind);
     }
 
     public BackupOptions withSpeed(long v) {
-        return new BackupOptions(sync, bitmapMode, v, perf, discardSource, onCbwError, cbwTimeoutSeconds);
+        return new BackupOptions(sync, bitmapMode, v, perf, discardSource, onCbwError, cbwTimeoutSeconds, writeBehind);
     }
 
     public BackupOptions withPerf(Perf v) {
-        return new BackupOptions(sync, bitmapMode, speed, v, discardSource, onCbwError, cbwTimeoutSeconds);
+        return new BackupOptions(sync, bitmapMode, speed, v, discardSource, onCbwError, cbwTimeoutSeconds, writeBehind);
     }
 
     public BackupOptions withDiscardSource(boolean v) {
-        return new BackupOptions(sync, bitmapMode, speed, perf, v, onCbwError, cbwTimeoutSeconds);
+        return new BackupOptions(sync, bitmapMode, speed, perf, v, onCbwError, cbwTimeoutSeconds, writeBehind);
     }
 
     public BackupOptions withOnCbwError(OnCbwError v) {
-        return new BackupOptions(sync, bitmapMode, speed, perf, discardSource, v, cbwTimeoutSeconds);
+        return new BackupOptions(sync, bitmapMode, speed, perf, discardSource, v, cbwTimeoutSeconds, writeBehind);
     }
 
     public BackupOptions withCbwTimeout(long seconds) {
-        return new BackupOptions(sync, bitmapMode, speed, perf, discardSource, onCbwError, seconds);
+        return new BackupOptions(sync, bitmapMode, speed, perf, discardSource, onCbwError, seconds, writeBehind);
+    }
+
+    public BackupOptions withWriteBehind(long bytes) {
+        return new BackupOptions(sync, bitmapMode, speed, perf, discardSource, onCbwError, cbwTimeoutSeconds, bytes);
     }
 }

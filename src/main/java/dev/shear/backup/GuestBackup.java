@@ -9,6 +9,7 @@ import dev.shear.copy.BlockCopy;
 import dev.shear.copy.CbwFilter;
 import dev.shear.copy.CopyOptions;
 import dev.shear.copy.CopyPlan;
+import dev.shear.copy.OnCbwError;
 import dev.shear.copy.SnapshotAccessNode;
 import dev.shear.util.Sizes;
 import java.io.IOException;
@@ -139,6 +140,13 @@ public final class GuestBackup {
     /// when that is larger.
     public static final long FLEECING_JOB_CHUNK = 256L << 10;
 
+    /// The write-behind of a filter that copies to a fleecing image (decision 0023): only under
+    /// break-snapshot, where a copy that fails later breaks the snapshot and not the write the guest
+    /// was told succeeded. Without fleecing every write waits for its copy to the target.
+    static long fleecingWriteBehind(BackupOptions options) {
+        return options.onCbwError() == OnCbwError.BREAK_SNAPSHOT ? options.writeBehind() : 0;
+    }
+
     /// How copy-before-write copies `live`'s old data into a fleecing image: as finely as the image allows.
     static CopyOptions fleecingCopy(BlockNode live) {
         return CopyOptions.defaults().withFinestCluster(FleecingGranularity.forDisk(live.size()));
@@ -234,7 +242,8 @@ public final class GuestBackup {
         if (initial != null) {
             toFleece.loadInitial(initial);
         }
-        CbwFilter cbw = new CbwFilter(toFleece, options.onCbwError(), options.cbwTimeoutSeconds());
+        CbwFilter cbw = new CbwFilter(toFleece, options.onCbwError(), options.cbwTimeoutSeconds(),
+                fleecingWriteBehind(options));
         SnapshotAccessNode snapshot = new SnapshotAccessNode(cbw);
         BlockCopy toTarget = BlockCopy.create(snapshot, d.target(), jobOptions, initial);
         BackupJob job = new BackupJob(jobId, d.name(), toTarget, cbw, d.fleece(),

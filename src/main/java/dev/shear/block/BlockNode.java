@@ -87,6 +87,13 @@ public interface BlockNode extends AutoCloseable {
     default void startWriteback() throws IOException {
     }
 
+    /// Waits until every write the node has acknowledged has gone through to the nodes below it.
+    /// Nothing for nodes that finish a write before acknowledging it; a copy-before-write filter
+    /// with write-behind (decision 0023) waits for its pending writes. [DrainableNode#drain()]
+    /// calls it once no request is in flight, as QEMU's drain waits for a whole subtree.
+    default void quiesce() {
+    }
+
     /// The allocation state of the run that starts at `offset`, at most `length` bytes long.
     BlockStatus blockStatus(long offset, long length) throws IOException;
 

@@ -36,10 +36,18 @@ public final class DrainableNode implements BlockNode {
         void close();
     }
 
-    /// Waits for in-flight requests and holds new ones until the handle is closed. The thread
-    /// holding the handle must not do I/O through this node meanwhile (it would wait for itself).
+    /// Waits for in-flight requests, then for writes the delegate acknowledged but has not carried
+    /// out yet ([BlockNode#quiesce()]), and holds new requests until the handle is closed. The
+    /// thread holding the handle must not do I/O through this node meanwhile (it would wait for
+    /// itself).
     public Drained drain() {
         gate.acquireUninterruptibly(ALL);
+        try {
+            delegate.quiesce();
+        } catch (RuntimeException | Error e) {
+            gate.release(ALL);
+            throw e;
+        }
         return new Drained() {
             private boolean open = true;
 
@@ -63,6 +71,11 @@ public final class DrainableNode implements BlockNode {
                 }
             }
         };
+    }
+
+    @Override
+    public void quiesce() {
+        delegate.quiesce();
     }
 
     /// The node requests go to now.

@@ -73,6 +73,11 @@ public abstract class FilterNode implements BlockNode {
     }
 
     @Override
+    public void quiesce() {
+        inner.quiesce();
+    }
+
+    @Override
     public BlockStatus blockStatus(long offset, long length) throws IOException {
         return inner.blockStatus(offset, length);
     }

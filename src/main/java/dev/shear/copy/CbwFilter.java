@@ -34,7 +34,10 @@ import java.util.concurrent.locks.ReentrantLock;
 /// 4. wait for snapshot readers still reading those clusters from the source;
 /// 5. let the guest's request through.
 ///
-/// Guest reads and flush pass straight to the inner. The filter also serves the snapshot-access
+/// Guest reads and flush pass straight to the inner. With *write-behind* (decision 0023, under
+/// break-snapshot only) a guest write is acknowledged as soon as it is taken into a bounded
+/// buffer and goes through the five steps on a helper thread; [WriteBehind] keeps reads, flushes
+/// and overlapping requests consistent with it. The filter also serves the snapshot-access
 /// API ([SnapshotAccessNode] is its read-only face): reads of done clusters come from the target,
 /// others from the source while registered as *frozen reads* that hold off overlapping guest writes.
 ///
@@ -58,6 +61,8 @@ public final class CbwFilter extends FilterNode {
     private final List<long[]> frozenReads = new ArrayList<>();
     private final AtomicReference<IOException> snapshotError = new AtomicReference<>();
     private final LongAdder copiedBeforeWrite = new LongAdder();
+    /// Null without write-behind.
+    private final WriteBehind writeBehind;
     private volatile boolean closed;
 
     /// A filter copying from `bcs.source()` (the live disk) to `bcs.target()` before guest writes.
@@ -65,8 +70,22 @@ public final class CbwFilter extends FilterNode {
     /// @param timeoutSeconds `cbw-timeout`: how long one copy may take before it counts as failed
     ///                       (0 = no limit); any non-negative value is honoured exactly
     public CbwFilter(BlockCopy bcs, OnCbwError onError, long timeoutSeconds) {
+        this(bcs, onError, timeoutSeconds, 0);
+    }
+
+    /// A filter as above that acknowledges guest writes before their copy, holding up to
+    /// `writeBehindBytes` of them (0 = none: every write waits for its copy). Write-behind needs
+    /// break-snapshot: a copy that fails later cannot fail a write the guest was told succeeded.
+    public CbwFilter(BlockCopy bcs, OnCbwError onError, long timeoutSeconds, long writeBehindBytes) {
         if (timeoutSeconds < 0) {
             throw new IllegalArgumentException("cbw-timeout must not be negative: " + timeoutSeconds);
+        }
+        if (writeBehindBytes < 0) {
+            throw new IllegalArgumentException("write-behind must not be negative: " + writeBehindBytes);
+        }
+        if (writeBehindBytes > 0 && onError != OnCbwError.BREAK_SNAPSHOT) {
+            throw new IllegalArgumentException("write-behind needs on-cbw-error=break-snapshot: under "
+                    + onError.optionValue() + " a failed copy must fail its guest write");
         }
         super(bcs.source());
         this.bcs = bcs;
@@ -75,6 +94,10 @@ public final class CbwFilter extends FilterNode {
         this.accessBitmap = bcs.copyBitmap().copy();
         this.doneBitmap = new ClusterBitmap(inner.size(), bcs.clusterSize());
         this.guestWritten = new ClusterBitmap(inner.size(), bcs.clusterSize());
+        this.writeBehind = writeBehindBytes == 0 ? null : new WriteBehind((at, data) -> {
+            copyBeforeWrite(at, data.remaining());
+            inner.write(at, data, false);
+        }, writeBehindBytes, describe());
     }
 
     /// The block-copy state shared with a backup job (no fleecing) or private (fleecing).
@@ -102,6 +125,11 @@ public final class CbwFilter extends FilterNode {
         return accessBitmap;
     }
 
+    /// What the write-behind holds ([WriteBehindStats#NONE] without it).
+    public WriteBehindStats writeBehind() {
+        return writeBehind == null ? WriteBehindStats.NONE : writeBehind.stats();
+    }
+
     /// Guest requests that had to copy old data before going through.
     public long copiedBeforeWrite() {
         return copiedBeforeWrite.sum();
@@ -120,6 +148,7 @@ public final class CbwFilter extends FilterNode {
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         Requests.checkOpen(closed, this);
+        awaitWriteBehind(offset, dst.remaining());
         inner.read(offset, dst);
     }
 
@@ -127,8 +156,31 @@ public final class CbwFilter extends FilterNode {
     public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
         Requests.checkOpen(closed, this);
         Requests.checkRange(this, offset, src.remaining());
+        if (behind(offset, src, fua)) {
+            return;
+        }
         copyBeforeWrite(offset, src.remaining());
         inner.write(offset, src, fua);
+    }
+
+    /// True when write-behind took the write (the caller acknowledges it now); else the write
+    /// goes the synchronous way, after the pending writes it overlaps.
+    private boolean behind(long offset, ByteBuffer src, boolean fua) {
+        if (writeBehind == null) {
+            return false;
+        }
+        if (fua || src.remaining() == 0) {          // FUA promises durability on return: no buffering
+            writeBehind.awaitClear(offset, src.remaining());
+            return false;
+        }
+        return writeBehind.offer(offset, src);
+    }
+
+    /// Waits for pending (acknowledged) writes that overlap the range.
+    private void awaitWriteBehind(long offset, long length) {
+        if (writeBehind != null) {
+            writeBehind.awaitClear(offset, length);
+        }
     }
 
     /// The guest write of [#write] with its copy done on the calling thread, under a [Watchdog]
@@ -142,6 +194,10 @@ public final class CbwFilter extends FilterNode {
         try {
             Requests.checkOpen(closed, this);
             Requests.checkRange(this, offset, src.remaining());
+            if (behind(offset, src, fua)) {
+                done.complete(null);
+                return;
+            }
             c = begin(offset, src.remaining());
         } catch (IOException | RuntimeException e) {
             done.completeExceptionally(e);
@@ -194,6 +250,7 @@ public final class CbwFilter extends FilterNode {
     public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
         Requests.checkOpen(closed, this);
         Requests.checkRange(this, offset, length);
+        awaitWriteBehind(offset, length);
         copyBeforeWrite(offset, length);
         inner.writeZeroes(offset, length, mayUnmap);
     }
@@ -202,6 +259,7 @@ public final class CbwFilter extends FilterNode {
     public void discard(long offset, long length) throws IOException {
         Requests.checkOpen(closed, this);
         Requests.checkRange(this, offset, length);
+        awaitWriteBehind(offset, length);
         copyBeforeWrite(offset, length);
         inner.discard(offset, length);
     }
@@ -209,19 +267,33 @@ public final class CbwFilter extends FilterNode {
     @Override
     public void flush() throws IOException {
         Requests.checkOpen(closed, this);
+        if (writeBehind != null) {
+            writeBehind.barrier();
+        }
         inner.flush();
     }
 
     @Override
     public BlockStatus blockStatus(long offset, long length) throws IOException {
         Requests.checkOpen(closed, this);
+        awaitWriteBehind(offset, length);
         return inner.blockStatus(offset, length);
     }
 
-    /// Marks the filter unusable; unlike other filters it does not close the live disk or the
-    /// target, which belong to the caller.
+    /// Waits until every acknowledged write went through to the live disk.
+    @Override
+    public void quiesce() {
+        if (writeBehind != null) {
+            writeBehind.awaitIdle();
+        }
+        inner.quiesce();
+    }
+
+    /// Carries out pending writes and marks the filter unusable; unlike other filters it does not
+    /// close the live disk or the target, which belong to the caller.
     @Override
     public void close() {
+        quiesce();
         closed = true;
     }
 

@@ -5,16 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.shear.bitmap.ClusterBitmap;
 import dev.shear.bitmap.DirtyTrackingNode;
 import dev.shear.block.DrainableNode;
+import dev.shear.block.FaultNode;
 import dev.shear.block.MemoryNode;
 import dev.shear.copy.BlockCopy;
 import dev.shear.copy.CbwFilter;
 import dev.shear.copy.CopyOptions;
 import dev.shear.copy.OnCbwError;
 import dev.shear.copy.SnapshotAccessNode;
+import java.time.Duration;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 class BackupJobLifecycleTest {
@@ -100,6 +104,44 @@ class BackupJobLifecycleTest {
         assertThat(jobChunk(BackupOptions.fleecingDefaults().withPerf(new Perf(4, 4L << 20, 0)), K64, true))
                 .as("max-chunk set larger").isEqualTo(BlockCopy.MAX_BUFFER);
         assertThat(jobChunk(BackupOptions.defaults(), K64, false)).as("without fleecing").isEqualTo(BlockCopy.MAX_BUFFER);
+    }
+
+    @Test
+    void aFleecingBackupAcknowledgesGuestWritesBeforeTheirCopyOnlyUnderBreakSnapshot() throws Exception {
+        // decision 0023; the fleecing image's writes are held, so every copy-before-write is too
+        assertThat(acknowledgedWhileCopyHeld(OnCbwError.BREAK_SNAPSHOT)).isTrue();
+        assertThat(acknowledgedWhileCopyHeld(OnCbwError.BREAK_GUEST_WRITE)).isFalse();
+    }
+
+    private static boolean acknowledgedWhileCopyHeld(OnCbwError policy) throws Exception {
+        DrainableNode seat = new DrainableNode(image(5));
+        FaultNode fleece = new FaultNode(new MemoryNode("f", SIZE, K64));
+        GuestBackup b = GuestBackup.prepare("w", List.of(new GuestBackup.Disk("scsi0", seat,
+                new MemoryNode("t", SIZE, K64), fleece, null)),
+                BackupOptions.fleecingDefaults().withOnCbwError(policy).withSpeed(1), e -> { });
+        b.start();
+        fleece.stall(FaultNode.Kind.WRITE);
+        CompletableFuture<Void> write = CompletableFuture.runAsync(() -> {
+            try {
+                seat.write(SIZE / 2, new byte[4096]);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertThat(fleece.awaitStalled(FaultNode.Kind.WRITE, 1, Duration.ofSeconds(10))).isTrue();
+        boolean acknowledged;
+        try {
+            write.get(300, TimeUnit.MILLISECONDS);
+            acknowledged = true;
+        } catch (TimeoutException e) {
+            acknowledged = false;
+        }
+        fleece.release(FaultNode.Kind.WRITE);
+        write.get(10, TimeUnit.SECONDS);
+        b.cancel();
+        assertThat(b.await(5, TimeUnit.SECONDS)).as("cancelled within 5 s").isNotNull();
+        assertThat(seat.read(SIZE / 2, 4096)).as("the write reached the disk").containsOnly(0);
+        return acknowledged;
     }
 
     /// The task size of the job of a backup started with `options` to a target of `targetCluster`.

@@ -31,6 +31,17 @@ class BackupOptionsTest {
     }
 
     @Test
+    void writeBehindIsCheckedAndAppliesOnlyUnderBreakSnapshot() {
+        assertThatThrownBy(() -> BackupOptions.fleecingDefaults().withWriteBehind(-1))
+                .hasMessage("write-behind must not be negative: -1");
+        assertThat(BackupOptions.fleecingDefaults().writeBehind()).isEqualTo(32L << 20);
+        assertThat(GuestBackup.fleecingWriteBehind(BackupOptions.fleecingDefaults())).isEqualTo(32L << 20);
+        assertThat(GuestBackup.fleecingWriteBehind(BackupOptions.fleecingDefaults().withWriteBehind(0))).isZero();
+        assertThat(GuestBackup.fleecingWriteBehind(BackupOptions.fleecingDefaults()
+                .withOnCbwError(OnCbwError.BREAK_GUEST_WRITE))).as("a failed copy must fail its guest write").isZero();
+    }
+
+    @Test
     void maxChunkBelowTheClusterSizeIsRefusedBeforeAnythingChanges() {
         GuestBackup.Disk d = disk(8 << 20, 8 << 20, false);
         BackupOptions o = BackupOptions.defaults().withPerf(new Perf(4, 32768, 0));

@@ -32,7 +32,12 @@ class CbwFaultTest {
     private record Setup(MemoryNode image, DrainableNode seat, FaultNode fleece, MemoryNode target, GuestBackup backup) {
     }
 
+    /// Without write-behind: these tests are about the guest write that waits for its copy.
     private static Setup setup(OnCbwError policy, long cbwTimeout, long speed) throws Exception {
+        return setup(policy, cbwTimeout, speed, 0);
+    }
+
+    private static Setup setup(OnCbwError policy, long cbwTimeout, long speed, long writeBehind) throws Exception {
         MemoryNode image = new MemoryNode("disk", SIZE, K64);
         byte[] data = new byte[(int) SIZE];
         new Random(1).nextBytes(data);
@@ -41,7 +46,7 @@ class CbwFaultTest {
         FaultNode fleece = new FaultNode(new MemoryNode("fleece", SIZE, K64));
         MemoryNode target = new MemoryNode("target", SIZE, K64);
         BackupOptions options = BackupOptions.fleecingDefaults().withOnCbwError(policy).withCbwTimeout(cbwTimeout)
-                .withSpeed(speed).withPerf(new Perf(2, 0, 0));
+                .withSpeed(speed).withPerf(new Perf(2, 0, 0)).withWriteBehind(writeBehind);
         GuestBackup backup = GuestBackup.prepare("b", List.of(new GuestBackup.Disk("scsi0", seat, target, fleece, null)),
                 options, e -> { });
         return new Setup(image, seat, fleece, target, backup);
@@ -97,6 +102,26 @@ class CbwFaultTest {
         s.seat().write(SIZE - K64, block(0x42));          // returns after cbw-timeout, not never
         long waited = System.nanoTime() - t0;
         assertThat(waited).as("waited for the timeout").isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(900));
+        assertThat(s.image().read(SIZE - K64, 4096)).isEqualTo(block(0x42));
+        s.fleece().release(FaultNode.Kind.WRITE);
+        assertFailedWithTheTimeout(s);
+    }
+
+    @Test
+    void withWriteBehindTheGuestWriteReturnsAtOnceAndTheStalledCopyStillTimesOut() throws Exception {
+        Setup s = setup(OnCbwError.BREAK_SNAPSHOT, 1, 1L << 20, 1L << 20);
+        s.backup().start();
+        s.fleece().stall(FaultNode.Kind.WRITE);
+        CompletableFuture<Void> guest = CompletableFuture.runAsync(() -> {
+            try {
+                s.seat().write(SIZE - K64, block(0x42));
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        guest.get(500, TimeUnit.MILLISECONDS);           // acknowledged long before the 1-s timeout
+        assertThat(s.fleece().awaitStalled(FaultNode.Kind.WRITE, 1, Duration.ofSeconds(10))).isTrue();
+        s.seat().flush();                                 // after the timeout broke the snapshot, the write went on
         assertThat(s.image().read(SIZE - K64, 4096)).isEqualTo(block(0x42));
         s.fleece().release(FaultNode.Kind.WRITE);
         assertFailedWithTheTimeout(s);

@@ -64,6 +64,14 @@ final class GuestLoad implements AutoCloseable {
                     disk.discard(b * BLOCK, BLOCK);     // memory and raw nodes read zeroes after discard
                 }
                 mine.put(key, data);
+                if (r.nextInt(8) == 0) {                // the guest reads what it just did (write-behind, decision 0023)
+                    byte[] back = new byte[BLOCK];
+                    disk.read(b * BLOCK, ByteBuffer.wrap(back));
+                    if (!java.util.Arrays.equals(back, data)) {
+                        throw new AssertionError("thread " + id + " read back block " + b + " of disk " + d
+                                + " and did not find what it had just written");
+                    }
+                }
                 ops.incrementAndGet();
                 if ((ops.get() & 15) == 0) {
                     Thread.onSpinWait();

@@ -1,0 +1,183 @@
+package dev.shear.copy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.shear.block.BlockNode;
+import dev.shear.block.DrainableNode;
+import dev.shear.block.FaultNode;
+import dev.shear.block.MemoryNode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/// Copy-before-write with write-behind (decision 0023): guest writes are acknowledged before their
+/// copy, and the filter still behaves like a disk with a volatile write cache. The fleecing image's
+/// writes are stalled to hold a copy (and so its guest write) pending.
+class WriteBehindTest {
+    private static final int K = 1024;
+    private static final long SIZE = 4L << 20;
+    private static final byte OLD = 0x11;
+    /// How long a request that must wait is watched before it counts as waiting.
+    private static final long WATCH_MS = 300;
+
+    private final MemoryNode disk = new MemoryNode("disk", SIZE, 64 * K);
+    private final FaultNode faultyDisk = new FaultNode(disk);
+    private final FaultNode fleece = new FaultNode(new MemoryNode("fleece", SIZE, 64 * K));
+
+    WriteBehindTest() throws IOException {
+        byte[] old = new byte[(int) SIZE];
+        Arrays.fill(old, OLD);
+        disk.write(0, old);                      // data everywhere: every copy writes the fleecing image
+    }
+
+    private CbwFilter filter(long writeBehind) {
+        return new CbwFilter(BlockCopy.create(faultyDisk, fleece, CopyOptions.defaults(), null),
+                OnCbwError.BREAK_SNAPSHOT, 0, writeBehind);
+    }
+
+    private static byte[] filled(int length, int value) {
+        byte[] b = new byte[length];
+        Arrays.fill(b, (byte) value);
+        return b;
+    }
+
+    /// Runs `work` on another thread.
+    private static CompletableFuture<Void> async(Work work) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                work.run();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
+    @FunctionalInterface
+    private interface Work {
+        void run() throws IOException;
+    }
+
+    private void holdCopies() {
+        fleece.stall(FaultNode.Kind.WRITE);
+    }
+
+    /// Holds copies, writes 4 KiB of 0x22 at 0 through `node` (acknowledged at once), and waits
+    /// until its copy is held in the fleecing image.
+    private void acknowledgedWithItsCopyHeld(BlockNode node) throws Exception {
+        holdCopies();
+        assertDone(async(() -> node.write(0, ByteBuffer.wrap(filled(4 * K, 0x22)), false)));
+        assertThat(fleece.awaitStalled(FaultNode.Kind.WRITE, 1, Duration.ofSeconds(10)))
+                .as("a copy reached the fleecing image").isTrue();
+    }
+
+    private static void assertWaiting(CompletableFuture<?> f, String what) throws InterruptedException {
+        Thread.sleep(WATCH_MS);
+        assertThat(f).as(what + " waits").isNotDone();
+    }
+
+    private static void assertDone(CompletableFuture<?> f) throws Exception {
+        f.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aWriteIsAcknowledgedBeforeItsCopyAndReadsSeeIt() throws Exception {
+        CbwFilter cbw = filter(1L << 20);
+        SnapshotAccessNode snapshot = new SnapshotAccessNode(cbw);
+        acknowledgedWithItsCopyHeld(cbw);
+        assertThat(cbw.writeBehind().held()).isEqualTo(4 * K);
+        assertThat(disk.read(0, 4 * K)).as("not on the disk yet: its copy is held").containsOnly(OLD);
+        assertThat(snapshot.read(0, 64 * K)).as("the point in time").containsOnly(OLD);
+        CompletableFuture<byte[]> read = CompletableFuture.supplyAsync(() -> {
+            try {
+                return cbw.read(0, 8 * K);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertWaiting(read, "a read of the pending write");
+        fleece.release(FaultNode.Kind.WRITE);
+        byte[] seen = read.get(10, TimeUnit.SECONDS);
+        assertThat(Arrays.copyOfRange(seen, 0, 4 * K)).as("the guest reads what it wrote").containsOnly(0x22);
+        assertThat(Arrays.copyOfRange(seen, 4 * K, 8 * K)).containsOnly(OLD);
+        cbw.quiesce();
+        assertThat(cbw.writeBehind()).isEqualTo(new WriteBehindStats(0, 4 * K, 0));
+        assertThat(disk.read(0, 4 * K)).containsOnly(0x22);
+        assertThat(snapshot.read(0, 64 * K)).as("the old data went to the fleecing image first").containsOnly(OLD);
+        assertThat(cbw.copiedBeforeWrite()).isEqualTo(1);
+    }
+
+    @Test
+    void overlappingWritesLandInOrderAndAFlushWaitsForEveryEarlierWrite() throws Exception {
+        CbwFilter cbw = filter(1L << 20);
+        acknowledgedWithItsCopyHeld(cbw);
+        CompletableFuture<Void> overlapping = async(() -> cbw.write(2 * K, ByteBuffer.wrap(filled(4 * K, 0x33)), false));
+        assertWaiting(overlapping, "a write over a pending one");
+        assertDone(async(() -> cbw.write(1L << 20, ByteBuffer.wrap(filled(4 * K, 0x44)), false)));
+        CompletableFuture<Void> flush = async(cbw::flush);
+        assertWaiting(flush, "a flush behind pending writes");
+        fleece.release(FaultNode.Kind.WRITE);
+        assertDone(overlapping);
+        assertDone(flush);
+        cbw.quiesce();
+        assertThat(disk.read(0, 2 * K)).containsOnly(0x22);
+        assertThat(disk.read(2 * K, 4 * K)).as("the later write wins").containsOnly(0x33);
+        assertThat(disk.read(1L << 20, 4 * K)).containsOnly(0x44);
+    }
+
+    @Test
+    void aFuaWriteAndAWriteBeyondTheBudgetWaitForTheirCopy() throws Exception {
+        CbwFilter cbw = filter(8 * K);
+        holdCopies();
+        CompletableFuture<Void> large = async(() -> cbw.write(0, ByteBuffer.wrap(filled(16 * K, 0x22)), false));
+        CompletableFuture<Void> fua = async(() -> cbw.write(1L << 20, ByteBuffer.wrap(filled(4 * K, 0x33)), true));
+        assertWaiting(large, "a write larger than the budget");
+        assertWaiting(fua, "a FUA write");
+        assertThat(cbw.writeBehind()).isEqualTo(new WriteBehindStats(0, 0, 1));
+        fleece.release(FaultNode.Kind.WRITE);
+        assertDone(large);
+        assertDone(fua);
+        assertThat(disk.read(0, 16 * K)).containsOnly(0x22);
+        assertThat(disk.read(1L << 20, 4 * K)).containsOnly(0x33);
+    }
+
+    @Test
+    void aWriteThatFailsAfterItsAcknowledgementFailsTheNextFlushOnceAndLaterWritesFailThemselves() throws Exception {
+        CbwFilter cbw = filter(1L << 20);
+        faultyDisk.fail(FaultNode.Kind.WRITE, "disk unplugged");
+        cbw.write(0, ByteBuffer.wrap(filled(4 * K, 0x22)), false);             // acknowledged
+        assertThatThrownBy(cbw::flush).isInstanceOf(IOException.class)
+                .hasMessageContaining("acknowledged earlier failed").hasMessageContaining("disk unplugged");
+        cbw.flush();                                                           // reported once
+        assertThatThrownBy(() -> cbw.write(64 * K, ByteBuffer.wrap(filled(4 * K, 0x33)), false))
+                .as("after a failure, writes go the synchronous way").hasMessageContaining("disk unplugged");
+        assertThat(cbw.writeBehind().held()).isZero();
+    }
+
+    @Test
+    void drainingTheSeatWaitsForAcknowledgedWrites() throws Exception {
+        CbwFilter cbw = filter(1L << 20);
+        DrainableNode seat = new DrainableNode(cbw);
+        acknowledgedWithItsCopyHeld(seat);
+        CompletableFuture<DrainableNode.Drained> drained = CompletableFuture.supplyAsync(seat::drain);
+        assertWaiting(drained, "a drain behind a pending write");
+        fleece.release(FaultNode.Kind.WRITE);
+        drained.get(10, TimeUnit.SECONDS).close();
+        assertThat(disk.read(0, 4 * K)).containsOnly(0x22);
+    }
+
+    @Test
+    void writeBehindNeedsBreakSnapshot() {
+        BlockCopy copy = BlockCopy.create(disk, fleece, CopyOptions.defaults(), null);
+        assertThatThrownBy(() -> new CbwFilter(copy, OnCbwError.BREAK_GUEST_WRITE, 0, 1L << 20))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("write-behind needs on-cbw-error=break-snapshot: under break-guest-write a failed copy "
+                        + "must fail its guest write");
+        assertThatThrownBy(() -> new CbwFilter(copy, OnCbwError.BREAK_SNAPSHOT, 0, -1))
+                .hasMessage("write-behind must not be negative: -1");
+    }
+}
