@@ -21,6 +21,7 @@ import dev.shear.block.load.LoadResult;
 import dev.shear.block.load.LoadSpec;
 import dev.shear.block.qcow2.Qcow2Node;
 import dev.shear.block.qcow2.Qcow2Options;
+import dev.shear.copy.WriteBehindStats;
 import dev.shear.util.Sizes;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -42,7 +43,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "backup", mixinStandardHelpOptions = true,
         description = "Backup throughput of an image (4 workers, qcow2 target) against cp and qemu-img convert, "
                 + "and guest write latency (in-process load generator) with no backup, a backup to a slow "
-                + "target without fleecing, and with fleecing. Medians of interleaved repetitions.")
+                + "target without fleecing, and with fleecing (with and without write-behind). Medians of interleaved "
+                + "repetitions.")
 public final class BackupBench implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -56,8 +58,13 @@ public final class BackupBench implements Callable<Integer> {
     @Option(names = "--guest-seconds", defaultValue = "30", description = "guest load duration (default: ${DEFAULT-VALUE})")
     int guestSeconds;
 
-    @Option(names = "--iops", defaultValue = "2500", description = "guest requests/s, 80 %% writes (default: ${DEFAULT-VALUE})")
+    @Option(names = "--iops", defaultValue = "2000", description = "guest requests/s (default: ${DEFAULT-VALUE})")
     int iops;
+
+    @Option(names = "--read-percent", defaultValue = "0", description = "guest reads among the requests, the rest "
+            + "are 4 KiB random writes (default: ${DEFAULT-VALUE}, issue 3's measure; 20 mixes in reads as the side "
+            + "by side does)")
+    int readPercent;
 
     @Option(names = "--target-rate", defaultValue = "20M", description = "slow target bytes/s (default: ${DEFAULT-VALUE})")
     String targetRate;
@@ -95,16 +102,28 @@ public final class BackupBench implements Callable<Integer> {
             + "runs (default: ${DEFAULT-VALUE}, Shear's own: 1 MiB tasks, 256 KiB with fleecing)")
     String maxChunk;
 
+    @Option(names = "--skip-no-write-behind", description = "leave out the backup with fleecing whose guest writes "
+            + "wait for their copy-before-write (write-behind off, decision 0023)")
+    boolean skipNoWriteBehind;
+
     @Option(names = "--dir", description = "scratch directory (default: a new one under /var/tmp)")
     Path dir;
 
-    private record LatencyRun(LoadResult load, long peakFleece, double backupSeconds, String check, double cpuSeconds) {
+    /// The fleecing scenario with every guest write waiting for its copy-before-write.
+    private static final String NO_WRITE_BEHIND = "fleecing, no write-behind";
+
+    /// @param writeBehind what the copy-before-write filter's write-behind held (NONE without a backup)
+    private record LatencyRun(LoadResult load, long peakFleece, double backupSeconds, String check, double cpuSeconds,
+                              WriteBehindStats writeBehind) {
     }
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         format = ImageFormat.parse(fleecingFormat);
+        if (readPercent < 0 || readPercent > 99) {
+            throw new IllegalArgumentException("--read-percent must be between 0 and 99, not " + readPercent);
+        }
         long bytes = Sizes.parse(size);
         Path scratch = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory(Path.of("/var/tmp"), "shear-bench-");
         Path golden = scratch.resolve("golden.raw");
@@ -191,19 +210,28 @@ public final class BackupBench implements Callable<Integer> {
         EngineWarmup.ensure().ifPresent(s -> out.println("  " + s.describe()));
         Map<String, List<LatencyRun>> runs = new LinkedHashMap<>();
         for (int rep = 0; rep < reps; rep++) {
-            List<String> scenarios = skipNoFleecing ? List.of("no backup", "backup + fleecing")
-                    : List.of("no backup", "backup, no fleecing", "backup + fleecing");
+            List<String> scenarios = new ArrayList<>(List.of("no backup", "backup, no fleecing", "backup + fleecing",
+                    NO_WRITE_BEHIND));
+            if (skipNoFleecing) {
+                scenarios.remove("backup, no fleecing");
+            }
+            if (skipNoWriteBehind) {
+                scenarios.remove(NO_WRITE_BEHIND);
+            }
             for (String scenario : scenarios) {
                 LatencyRun r = latencyRun(scenario, golden, bytes, scratch, rate, rep);
                 runs.computeIfAbsent(scenario, k -> new ArrayList<>()).add(r);
-                out.println(fmt("  rep %d %-20s write p50/p99/p99.9 = %d/%d/%d us, %.0f w/s, peak fleece %s %s, CPU %.1f s",
+                out.println(fmt("  rep %d %-26s write p50/p99/p99.9 = %d/%d/%d us, %.0f w/s, peak fleece %s %s, CPU %.1f s, "
+                        + "write-behind peak %s (%d writes over budget)",
                         rep + 1, scenario, r.load().writes().p50(), r.load().writes().p99(), r.load().writes().p999(),
-                        r.load().writes().iops(), Sizes.format(Math.max(0, r.peakFleece())), r.check(), r.cpuSeconds()));
+                        r.load().writes().iops(), Sizes.format(Math.max(0, r.peakFleece())), r.check(), r.cpuSeconds(),
+                        Sizes.format(r.writeBehind().peak()), r.writeBehind().overBudget()));
                 out.flush();
             }
         }
-        out.println(fmt("Guest latency: %d req/s (80 %% 4 KiB random writes, 20 %% reads, QD 16) for %d s; backup target"
-                + " throttled to %s/s; medians of %d", iops, guestSeconds, Sizes.format(rate), reps));
+        out.println(fmt("Guest latency: %d req/s (%d %% 4 KiB random writes, %d %% reads, QD 16) for %d s; backup target"
+                + " throttled to %s/s; medians of %d", iops, 100 - readPercent, readPercent, guestSeconds,
+                Sizes.format(rate), reps));
         BenchSupport.Table table = new BenchSupport.Table("scenario", "write IOPS", "write p50 us", "write p99 us",
                 "write p99.9 us", "read p99 us", "peak fleecing", "backup s", "CPU s (guest running)",
                 "backup == point in time");
@@ -223,6 +251,10 @@ public final class BackupBench implements Callable<Integer> {
         double base = median(runs.get("no backup").stream().map(x -> (double) x.load().writes().p99()).toList());
         double fl = median(runs.get("backup + fleecing").stream().map(x -> (double) x.load().writes().p99()).toList());
         out.println(fmt("fleecing p99 / no-backup p99 = %.2f (goal <= 1.5)", fl / base));
+        if (runs.containsKey(NO_WRITE_BEHIND)) {
+            double sync = median(runs.get(NO_WRITE_BEHIND).stream().map(x -> (double) x.load().writes().p99()).toList());
+            out.println(fmt("without write-behind: %.2f", sync / base));
+        }
         out.flush();
     }
 
@@ -237,7 +269,7 @@ public final class BackupBench implements Callable<Integer> {
         BenchSupport.run(List.of("cp", "--sparse=always", golden.toString(), disk.toString()));
         BenchSupport.dropCaches();
         BenchSupport.settle();
-        LoadSpec spec = new LoadSpec(iops, 0.8, 4096, Duration.ofSeconds(guestSeconds), 16, 1000 + rep);
+        LoadSpec spec = new LoadSpec(iops, 1 - readPercent / 100.0, 4096, Duration.ofSeconds(guestSeconds), 16, 1000 + rep);
         boolean backup = !scenario.equals("no backup");
         boolean fleecing = scenario.contains("fleecing") && !scenario.contains("no fleecing");
         // paced like a running guest's disk (decision 0018)
@@ -247,13 +279,16 @@ public final class BackupBench implements Callable<Integer> {
             if (!backup) {
                 long c0 = cpuNanos();
                 LoadResult load = new LoadGenerator(seat, spec).run();
-                return new LatencyRun(load, -1, -1, "n/a", (cpuNanos() - c0) / 1e9);
+                return new LatencyRun(load, -1, -1, "n/a", (cpuNanos() - c0) / 1e9, WriteBehindStats.NONE);
             }
             try (Qcow2Node tgt = Qcow2Node.create(target, Qcow2Options.of(bytes));
                  BlockNode fl = fleecing ? fleecingImage(fleece, bytes) : null) {
                 ThrottleNode slow = new ThrottleNode(tgt, rate);
                 BackupOptions options = fleecing ? BackupOptions.fleecingDefaults().withDiscardSource(!noDiscardSource)
                         : BackupOptions.defaults();
+                if (scenario.equals(NO_WRITE_BEHIND)) {
+                    options = options.withWriteBehind(0);
+                }
                 if (fleecing && cbwTimeout != null) {
                     options = options.withCbwTimeout(cbwTimeout);
                 }
@@ -270,6 +305,7 @@ public final class BackupBench implements Callable<Integer> {
                 double cpu = (cpuNanos() - c0) / 1e9;
                 slow.setBytesPerSecond(0);                     // let the rest finish quickly (as the peer does)
                 GuestBackup.Result r = b.await();
+                WriteBehindStats wb = b.jobs().get(0).filter().writeBehind();
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 sampler.interrupt();
                 sampler.join();
@@ -278,7 +314,7 @@ public final class BackupBench implements Callable<Integer> {
                 }
                 tgt.flush();
                 String check = compare(golden, target);
-                return new LatencyRun(load, peak.get(), seconds, check, cpu);
+                return new LatencyRun(load, peak.get(), seconds, check, cpu, wb);
             }
         }
     }
