@@ -59,6 +59,8 @@ final class WriteBehind {
     private long nextSeq;
     private int workers;
     private IOException unreported;
+    /// Sequence number of the write that failed with `unreported`.
+    private long unreportedSeq;
     private boolean failed;
 
     /// @param apply  the synchronous write path pending writes go through
@@ -82,7 +84,11 @@ final class WriteBehind {
         ByteBuffer copy = ByteBuffer.allocate(length).put(src.duplicate()).flip();
         lock.lock();
         try {
-            awaitClearLocked(offset, offset + length);
+            // every overlapping pending write, also one accepted while this one waited: pending
+            // writes must never overlap (review of a90d7c4)
+            while (overlapsOlder(offset, offset + length, Long.MAX_VALUE)) {
+                changed.awaitUninterruptibly();
+            }
             if (failed) {
                 return false;
             }
@@ -144,9 +150,9 @@ final class WriteBehind {
             while (!bySeq.isEmpty() && bySeq.firstKey() < upTo) {
                 changed.awaitUninterruptibly();
             }
-            IOException e = unreported;
-            unreported = null;
+            IOException e = unreported != null && unreportedSeq < upTo ? unreported : null;
             if (e != null) {
+                unreported = null;
                 throw new IOException("a write acknowledged earlier failed when " + what + " carried it out: "
                         + e.getMessage(), e);
             }
@@ -214,11 +220,12 @@ final class WriteBehind {
                     failed = true;
                     if (unreported == null) {
                         unreported = error;
+                        unreportedSeq = p.seq();
                     }
                     LOG.log(System.Logger.Level.WARNING, "an acknowledged write of " + p.data().remaining() + " bytes at "
                             + p.offset() + " through " + what + " failed; the next flush reports it", error);
                 }
-                byOffset.remove(p.offset());
+                byOffset.remove(p.offset(), p);
                 bySeq.remove(p.seq());
                 held -= p.data().remaining();
                 if (fatal != null && queue.isEmpty()) {
