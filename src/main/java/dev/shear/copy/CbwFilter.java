@@ -61,7 +61,7 @@ public final class CbwFilter extends FilterNode {
     private final List<long[]> frozenReads = new ArrayList<>();
     private final AtomicReference<IOException> snapshotError = new AtomicReference<>();
     private final LongAdder copiedBeforeWrite = new LongAdder();
-    /// Null without write-behind.
+    /// Budget 0 without write-behind.
     private final WriteBehind writeBehind;
     private volatile boolean closed;
 
@@ -80,9 +80,6 @@ public final class CbwFilter extends FilterNode {
         if (timeoutSeconds < 0) {
             throw new IllegalArgumentException("cbw-timeout must not be negative: " + timeoutSeconds);
         }
-        if (writeBehindBytes < 0) {
-            throw new IllegalArgumentException("write-behind must not be negative: " + writeBehindBytes);
-        }
         if (writeBehindBytes > 0 && onError != OnCbwError.BREAK_SNAPSHOT) {
             throw new IllegalArgumentException("write-behind needs on-cbw-error=break-snapshot: under "
                     + onError.optionValue() + " a failed copy must fail its guest write");
@@ -94,7 +91,7 @@ public final class CbwFilter extends FilterNode {
         this.accessBitmap = bcs.copyBitmap().copy();
         this.doneBitmap = new ClusterBitmap(inner.size(), bcs.clusterSize());
         this.guestWritten = new ClusterBitmap(inner.size(), bcs.clusterSize());
-        this.writeBehind = writeBehindBytes == 0 ? null : new WriteBehind((at, data) -> {
+        this.writeBehind = new WriteBehind((at, data) -> {
             copyBeforeWrite(at, data.remaining());
             inner.write(at, data, false);
         }, writeBehindBytes, describe());
@@ -127,7 +124,7 @@ public final class CbwFilter extends FilterNode {
 
     /// What the write-behind holds ([WriteBehindStats#NONE] without it).
     public WriteBehindStats writeBehind() {
-        return writeBehind == null ? WriteBehindStats.NONE : writeBehind.stats();
+        return writeBehind.stats();
     }
 
     /// Guest requests that had to copy old data before going through.
@@ -148,7 +145,7 @@ public final class CbwFilter extends FilterNode {
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         Requests.checkOpen(closed, this);
-        awaitWriteBehind(offset, dst.remaining());
+        writeBehind.awaitClear(offset, dst.remaining());
         inner.read(offset, dst);
     }
 
@@ -156,31 +153,11 @@ public final class CbwFilter extends FilterNode {
     public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
         Requests.checkOpen(closed, this);
         Requests.checkRange(this, offset, src.remaining());
-        if (behind(offset, src, fua)) {
+        if (writeBehind.take(offset, src, fua)) {
             return;
         }
         copyBeforeWrite(offset, src.remaining());
         inner.write(offset, src, fua);
-    }
-
-    /// True when write-behind took the write (the caller acknowledges it now); else the write
-    /// goes the synchronous way, after the pending writes it overlaps.
-    private boolean behind(long offset, ByteBuffer src, boolean fua) {
-        if (writeBehind == null) {
-            return false;
-        }
-        if (fua || src.remaining() == 0) {          // FUA promises durability on return: no buffering
-            writeBehind.awaitClear(offset, src.remaining());
-            return false;
-        }
-        return writeBehind.offer(offset, src);
-    }
-
-    /// Waits for pending (acknowledged) writes that overlap the range.
-    private void awaitWriteBehind(long offset, long length) {
-        if (writeBehind != null) {
-            writeBehind.awaitClear(offset, length);
-        }
     }
 
     /// The guest write of [#write] with its copy done on the calling thread, under a [Watchdog]
@@ -194,7 +171,7 @@ public final class CbwFilter extends FilterNode {
         try {
             Requests.checkOpen(closed, this);
             Requests.checkRange(this, offset, src.remaining());
-            if (behind(offset, src, fua)) {
+            if (writeBehind.take(offset, src, fua)) {
                 done.complete(null);
                 return;
             }
@@ -250,7 +227,7 @@ public final class CbwFilter extends FilterNode {
     public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
         Requests.checkOpen(closed, this);
         Requests.checkRange(this, offset, length);
-        awaitWriteBehind(offset, length);
+        writeBehind.awaitClear(offset, length);
         copyBeforeWrite(offset, length);
         inner.writeZeroes(offset, length, mayUnmap);
     }
@@ -259,7 +236,7 @@ public final class CbwFilter extends FilterNode {
     public void discard(long offset, long length) throws IOException {
         Requests.checkOpen(closed, this);
         Requests.checkRange(this, offset, length);
-        awaitWriteBehind(offset, length);
+        writeBehind.awaitClear(offset, length);
         copyBeforeWrite(offset, length);
         inner.discard(offset, length);
     }
@@ -267,25 +244,21 @@ public final class CbwFilter extends FilterNode {
     @Override
     public void flush() throws IOException {
         Requests.checkOpen(closed, this);
-        if (writeBehind != null) {
-            writeBehind.barrier();
-        }
+        writeBehind.barrier();
         inner.flush();
     }
 
     @Override
     public BlockStatus blockStatus(long offset, long length) throws IOException {
         Requests.checkOpen(closed, this);
-        awaitWriteBehind(offset, length);
+        writeBehind.awaitClear(offset, length);
         return inner.blockStatus(offset, length);
     }
 
     /// Waits until every acknowledged write went through to the live disk.
     @Override
     public void quiesce() {
-        if (writeBehind != null) {
-            writeBehind.awaitIdle();
-        }
+        writeBehind.awaitIdle();
         inner.quiesce();
     }
 

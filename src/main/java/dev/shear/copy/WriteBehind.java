@@ -20,7 +20,7 @@ import java.util.concurrent.locks.ReentrantLock;
 ///   of one of them: an acknowledged write that failed later is reported by the next flush, as
 ///   Linux reports a page-cache writeback error by the next `fsync`.
 /// * **Bounded.** At most `budget` bytes are held; a write that does not fit, a FUA write, and
-///   every write after a failure take the filter's synchronous path ([#offer] returns false).
+///   every write after a failure take the filter's synchronous path ([#take] returns false).
 /// * **Drained.** [#awaitIdle] waits until nothing is pending, before the filter leaves the path.
 ///
 /// Up to [#WORKERS] helper threads carry pending writes out, oldest first.
@@ -64,22 +64,33 @@ final class WriteBehind {
     private boolean failed;
 
     /// @param apply  the synchronous write path pending writes go through
-    /// @param budget bytes that may be held at once (> 0)
+    /// @param budget bytes that may be held at once; 0 = none (every method returns at once)
     /// @param what   the filter, for messages
     WriteBehind(Apply apply, long budget, String what) {
-        if (budget <= 0) {
-            throw new IllegalArgumentException("write-behind budget must be positive: " + budget);
+        if (budget < 0) {
+            throw new IllegalArgumentException("write-behind must not be negative: " + budget);
         }
         this.apply = apply;
         this.budget = budget;
         this.what = what;
     }
 
-    /// Takes a copy of `src` to carry out later and returns true: the caller acknowledges the
-    /// write now. Returns false, having waited for overlapping pending writes, when the write must
-    /// go the synchronous way (it does not fit, or an earlier pending write failed). `src` is left
-    /// as it was.
-    boolean offer(long offset, ByteBuffer src) {
+    /// Takes a guest write to carry out later and returns true: the caller acknowledges it now.
+    /// Returns false, having waited for the pending writes it overlaps, when the write must go the
+    /// synchronous way: write-behind is off, the write is FUA (it promises durability on return)
+    /// or empty, it does not fit, or an earlier pending write failed. `src` is left as it was.
+    boolean take(long offset, ByteBuffer src, boolean fua) {
+        if (budget == 0) {
+            return false;
+        }
+        if (fua || !src.hasRemaining()) {
+            awaitClear(offset, src.remaining());
+            return false;
+        }
+        return offer(offset, src);
+    }
+
+    private boolean offer(long offset, ByteBuffer src) {
         int length = src.remaining();
         ByteBuffer copy = ByteBuffer.allocate(length).put(src.duplicate()).flip();
         lock.lock();
@@ -112,22 +123,21 @@ final class WriteBehind {
         }
     }
 
-    /// Waits until no pending write overlaps `[offset, offset+length)`.
+    /// Waits for the pending writes accepted so far that overlap `[offset, offset+length)`; later
+    /// ones are concurrent with the caller's request, in any order, and waiting for them could
+    /// last forever.
     void awaitClear(long offset, long length) {
+        if (budget == 0) {
+            return;
+        }
         lock.lock();
         try {
-            awaitClearLocked(offset, offset + length);
+            long upTo = nextSeq;
+            while (overlapsOlder(offset, offset + length, upTo)) {
+                changed.awaitUninterruptibly();
+            }
         } finally {
             lock.unlock();
-        }
-    }
-
-    /// Waits for the pending writes accepted so far that overlap `[start, end)`; later ones are
-    /// concurrent with the caller's request, in any order, and waiting for them could last forever.
-    private void awaitClearLocked(long start, long end) {
-        long upTo = nextSeq;
-        while (overlapsOlder(start, end, upTo)) {
-            changed.awaitUninterruptibly();
         }
     }
 
@@ -144,6 +154,9 @@ final class WriteBehind {
     /// A flush barrier: waits for every write accepted so far, then throws the first failure among
     /// pending writes not reported yet (once).
     void barrier() throws IOException {
+        if (budget == 0) {
+            return;
+        }
         lock.lock();
         try {
             long upTo = nextSeq;
@@ -164,6 +177,9 @@ final class WriteBehind {
     /// Waits until nothing is pending. A failure nobody was told of yet is logged: the guest will
     /// not flush through this filter again.
     void awaitIdle() {
+        if (budget == 0) {
+            return;
+        }
         lock.lock();
         try {
             while (!bySeq.isEmpty()) {
