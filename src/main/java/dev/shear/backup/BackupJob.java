@@ -3,6 +3,7 @@ package dev.shear.backup;
 import dev.shear.block.BlockNode;
 import dev.shear.copy.BlockCopy;
 import dev.shear.copy.CbwFilter;
+import dev.shear.util.IoThreads;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -204,7 +205,10 @@ public final class BackupJob {
         List<Thread> workers = new ArrayList<>();
         for (int i = 0; i < options.perf().maxWorkers(); i++) {
             workers.add(Thread.ofPlatform().name("shear-copy-" + id + "-" + i).daemon()
-                    .start(() -> copy.backgroundWorker(control)));
+                    .start(() -> {
+                        IoThreads.becomeBackground();   // no guest request waits for it (decision 0024)
+                        copy.backgroundWorker(control);
+                    }));
         }
         for (Thread t : workers) {
             t.join();

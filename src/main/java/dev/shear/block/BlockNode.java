@@ -90,8 +90,10 @@ public interface BlockNode extends AutoCloseable {
     /// Waits until every write the node has acknowledged has gone through to the nodes below it.
     /// Nothing for nodes that finish a write before acknowledging it; a copy-before-write filter
     /// with write-behind (decision 0023) waits for its pending writes. [DrainableNode#drain()]
-    /// calls it once no request is in flight, as QEMU's drain waits for a whole subtree.
-    default void quiesce() {
+    /// calls it once no request is in flight, as QEMU's drain waits for a whole subtree. Throws,
+    /// once, the failure of an acknowledged write that no flush reported yet: the caller must pass
+    /// it on to where the guest's next flush sees it.
+    default void quiesce() throws IOException {
     }
 
     /// The allocation state of the run that starts at `offset`, at most `length` bytes long.

@@ -21,6 +21,10 @@ public final class DrainableNode implements BlockNode {
     /// The current delegate. Replaced only while drained (every permit of `gate` held).
     private volatile BlockNode delegate;
     private volatile boolean closed;
+    /// A failed acknowledged write that a drain learnt of ([BlockNode#quiesce()]) and no flush
+    /// reported yet.
+    private final java.util.concurrent.atomic.AtomicReference<IOException> unreported =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     public DrainableNode(BlockNode initial) {
         this.delegate = initial;
@@ -44,6 +48,8 @@ public final class DrainableNode implements BlockNode {
         gate.acquireUninterruptibly(ALL);
         try {
             delegate.quiesce();
+        } catch (IOException e) {
+            unreported.compareAndSet(null, e);       // the delegate may be about to go: the next flush reports it
         } catch (RuntimeException | Error e) {
             gate.release(ALL);
             throw e;
@@ -74,8 +80,12 @@ public final class DrainableNode implements BlockNode {
     }
 
     @Override
-    public void quiesce() {
+    public void quiesce() throws IOException {
         delegate.quiesce();
+        IOException e = unreported.getAndSet(null);
+        if (e != null) {
+            throw e;
+        }
     }
 
     /// The node requests go to now.
@@ -178,12 +188,18 @@ public final class DrainableNode implements BlockNode {
         });
     }
 
+    /// Flushes the delegate, then throws (once) the failure of an acknowledged write that a drain
+    /// learnt of, from a delegate that may be gone by now.
     @Override
     public void flush() throws IOException {
         forward(n -> {
             n.flush();
             return null;
         });
+        IOException e = unreported.getAndSet(null);
+        if (e != null) {
+            throw e;
+        }
     }
 
     @Override

@@ -73,7 +73,7 @@ public abstract class FilterNode implements BlockNode {
     }
 
     @Override
-    public void quiesce() {
+    public void quiesce() throws IOException {
         inner.quiesce();
     }
 

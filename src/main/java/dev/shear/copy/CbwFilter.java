@@ -91,10 +91,8 @@ public final class CbwFilter extends FilterNode {
         this.accessBitmap = bcs.copyBitmap().copy();
         this.doneBitmap = new ClusterBitmap(inner.size(), bcs.clusterSize());
         this.guestWritten = new ClusterBitmap(inner.size(), bcs.clusterSize());
-        this.writeBehind = new WriteBehind((at, data) -> {
-            copyBeforeWrite(at, data.remaining());
-            inner.write(at, data, false);
-        }, writeBehindBytes, describe());
+        this.writeBehind = new WriteBehind((at, data, done) -> writeCopyingHere(at, data, false, done),
+                writeBehindBytes, describe());
     }
 
     /// The block-copy state shared with a backup job (no fleecing) or private (fleecing).
@@ -167,7 +165,6 @@ public final class CbwFilter extends FilterNode {
     /// calling thread stays with the copy; the copy's own outcome then no longer counts.
     @Override
     public void submitWrite(long offset, ByteBuffer src, boolean fua, CompletableFuture<Void> done) {
-        Cbw c;
         try {
             Requests.checkOpen(closed, this);
             Requests.checkRange(this, offset, src.remaining());
@@ -175,8 +172,20 @@ public final class CbwFilter extends FilterNode {
                 done.complete(null);
                 return;
             }
-            c = begin(offset, src.remaining());
         } catch (IOException | RuntimeException e) {
+            done.completeExceptionally(e);
+            return;
+        }
+        writeCopyingHere(offset, src, fua, done);
+    }
+
+    /// [#submitWrite] once write-behind did not take the write, and write-behind's own way of
+    /// carrying a pending write out (on a background thread, under the same timeout).
+    private void writeCopyingHere(long offset, ByteBuffer src, boolean fua, CompletableFuture<Void> done) {
+        Cbw c;
+        try {
+            c = begin(offset, src.remaining());
+        } catch (RuntimeException e) {
             done.completeExceptionally(e);
             return;
         }
@@ -255,18 +264,25 @@ public final class CbwFilter extends FilterNode {
         return inner.blockStatus(offset, length);
     }
 
-    /// Waits until every acknowledged write went through to the live disk.
+    /// Waits until every acknowledged write went through to the live disk; throws the failure of
+    /// one that no flush reported yet (once).
     @Override
-    public void quiesce() {
+    public void quiesce() throws IOException {
         writeBehind.awaitIdle();
         inner.quiesce();
     }
 
     /// Carries out pending writes and marks the filter unusable; unlike other filters it does not
-    /// close the live disk or the target, which belong to the caller.
+    /// close the live disk or the target, which belong to the caller. A failed acknowledged write
+    /// that no flush or drain reported is logged: nobody else can learn of it now.
     @Override
     public void close() {
-        quiesce();
+        try {
+            quiesce();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "a guest write acknowledged by " + describe()
+                    + " failed later and no flush reported it", e);
+        }
         closed = true;
     }
 

@@ -1,10 +1,13 @@
 package dev.shear.copy;
 
+import dev.shear.util.Futures;
 import dev.shear.util.IoThreads;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -30,10 +33,11 @@ final class WriteBehind {
     /// (about 100 µs each) from queueing, few enough not to crowd the device.
     static final int WORKERS = 8;
 
-    /// The filter's synchronous write path: copy old data, then write `data` at `offset`.
+    /// The filter's write path: copy old data, then write `data` at `offset`, and complete `done`
+    /// (possibly later, on another thread, when the copy overran `cbw-timeout`).
     @FunctionalInterface
     interface Apply {
-        void write(long offset, ByteBuffer data) throws IOException;
+        void submit(long offset, ByteBuffer data, CompletableFuture<Void> done);
     }
 
     private record Pending(long seq, long offset, ByteBuffer data) {
@@ -43,6 +47,7 @@ final class WriteBehind {
     }
 
     private final Apply apply;
+    private final java.util.function.Consumer<Runnable> threads;
     private final long budget;
     private final String what;
     private final ReentrantLock lock = new ReentrantLock();
@@ -67,10 +72,16 @@ final class WriteBehind {
     /// @param budget bytes that may be held at once; 0 = none (every method returns at once)
     /// @param what   the filter, for messages
     WriteBehind(Apply apply, long budget, String what) {
+        this(apply, budget, what, IoThreads::background);
+    }
+
+    /// @param threads starts a thread that runs the given work (tests: one that fails)
+    WriteBehind(Apply apply, long budget, String what, java.util.function.Consumer<Runnable> threads) {
         if (budget < 0) {
             throw new IllegalArgumentException("write-behind must not be negative: " + budget);
         }
         this.apply = apply;
+        this.threads = threads;
         this.budget = budget;
         this.what = what;
     }
@@ -113,9 +124,12 @@ final class WriteBehind {
             queue.add(p);
             held += length;
             peak = Math.max(peak, held);
-            if (workers < WORKERS) {
-                workers++;
-                IoThreads.helper(this::work);
+            if (workers < WORKERS && !startWorker() && workers == 0) {
+                byOffset.remove(offset, p);                 // nobody would carry it out: the caller does
+                bySeq.remove(p.seq());
+                queue.remove(p);
+                held -= length;
+                return false;
             }
             return true;
         } finally {
@@ -166,17 +180,17 @@ final class WriteBehind {
             IOException e = unreported != null && unreportedSeq < upTo ? unreported : null;
             if (e != null) {
                 unreported = null;
-                throw new IOException("a write acknowledged earlier failed when " + what + " carried it out: "
-                        + e.getMessage(), e);
+                throw acknowledgedFailed(e);
             }
         } finally {
             lock.unlock();
         }
     }
 
-    /// Waits until nothing is pending. A failure nobody was told of yet is logged: the guest will
-    /// not flush through this filter again.
-    void awaitIdle() {
+    /// Waits until nothing is pending, then throws the failure of a pending write that no flush
+    /// reported yet (once): the filter is about to leave the guest's path, and the caller passes
+    /// it on to the guest's next flush.
+    void awaitIdle() throws IOException {
         if (budget == 0) {
             return;
         }
@@ -185,14 +199,19 @@ final class WriteBehind {
             while (!bySeq.isEmpty()) {
                 changed.awaitUninterruptibly();
             }
-            if (unreported != null) {
-                LOG.log(System.Logger.Level.ERROR, "a guest write acknowledged by " + what
-                        + " failed later and no flush reported it", unreported);
+            IOException e = unreported;
+            if (e != null) {
                 unreported = null;
+                throw acknowledgedFailed(e);
             }
         } finally {
             lock.unlock();
         }
+    }
+
+    private IOException acknowledgedFailed(IOException e) {
+        return new IOException("a write acknowledged earlier failed when " + what + " carried it out: "
+                + e.getMessage(), e);
     }
 
     /// Bytes held now, the most held at once, and writes that waited because the budget was full.
@@ -202,6 +221,20 @@ final class WriteBehind {
             return new WriteBehindStats(held, peak, overBudget);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /// Starts one more worker; false when no thread could be started (out of native threads), in
+    /// which case the workers there are carry the queue. Called with the lock held.
+    private boolean startWorker() {
+        workers++;
+        try {
+            threads.accept(this::work);
+            return true;
+        } catch (RuntimeException | OutOfMemoryError e) {
+            workers--;
+            LOG.log(System.Logger.Level.WARNING, what + " could not start a thread for acknowledged writes: " + e);
+            return false;
         }
     }
 
@@ -218,44 +251,46 @@ final class WriteBehind {
             } finally {
                 lock.unlock();
             }
-            IOException error = null;
-            Error fatal = null;
+            AtomicBoolean returned = new AtomicBoolean();
+            Thread worker = Thread.currentThread();
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            // completed by another thread while this one is still in the write: it is held there
+            done.whenComplete((ok, failure) -> landed(p, failure, Thread.currentThread() != worker && !returned.get()));
             try {
-                apply.write(p.offset(), p.data().duplicate());
-            } catch (IOException e) {
-                error = e;
-            } catch (RuntimeException e) {
-                error = new IOException(e);
-            } catch (Error e) {
-                error = new IOException(e);
-                fatal = e;
+                apply.submit(p.offset(), p.data().duplicate(), done);
+            } catch (RuntimeException | Error e) {      // e.g. out of memory: this write fails, the thread goes on
+                done.completeExceptionally(e);
             }
-            lock.lock();
-            try {
-                if (error != null) {
-                    failed = true;
-                    if (unreported == null) {
-                        unreported = error;
-                        unreportedSeq = p.seq();
-                    }
-                    LOG.log(System.Logger.Level.WARNING, "an acknowledged write of " + p.data().remaining() + " bytes at "
-                            + p.offset() + " through " + what + " failed; the next flush reports it", error);
+            returned.set(true);
+        }
+    }
+
+    /// A pending write went through, or failed. `held` is true when the thread carrying it out
+    /// is still in it (its copy overran `cbw-timeout` and a helper finished the write): a
+    /// new worker then carries the rest of the queue.
+    private void landed(Pending p, Throwable failure, boolean workerHeld) {
+        lock.lock();
+        try {
+            if (failure != null) {
+                Throwable cause = Futures.cause(failure);
+                IOException error = cause instanceof IOException io ? io : new IOException(cause);
+                failed = true;
+                if (unreported == null) {
+                    unreported = error;
+                    unreportedSeq = p.seq();
                 }
-                byOffset.remove(p.offset(), p);
-                bySeq.remove(p.seq());
-                held -= p.data().remaining();
-                if (fatal != null && queue.isEmpty()) {
-                    workers--;                      // else a new thread takes this one's place
-                } else if (fatal != null) {
-                    IoThreads.helper(this::work);
-                }
-                changed.signalAll();
-            } finally {
-                lock.unlock();
+                LOG.log(System.Logger.Level.WARNING, "an acknowledged write of " + p.data().remaining() + " bytes at "
+                        + p.offset() + " through " + what + " failed; the next flush reports it", error);
             }
-            if (fatal != null) {
-                throw fatal;
+            byOffset.remove(p.offset(), p);
+            bySeq.remove(p.seq());
+            held -= p.data().remaining();
+            if (workerHeld && !queue.isEmpty()) {
+                startWorker();
             }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
         }
     }
 }

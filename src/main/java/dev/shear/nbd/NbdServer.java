@@ -1,6 +1,6 @@
 package dev.shear.nbd;
 
-import dev.shear.util.ShortSlice;
+import dev.shear.util.Scheduling;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -247,7 +247,7 @@ public final class NbdServer implements AutoCloseable {
         // poller and then a carrier, two more context switches per request (decision 0015); with a
         // short scheduler slice, so that a request's wake-up preempts CPU-bound work (decision 0017)
         Thread.ofPlatform().daemon().name(label).start(() -> {
-            ShortSlice.forThisThread();
+            Scheduling.shortSlice();
             conn.run();
         });
     }

@@ -26,6 +26,12 @@ public final class IoThreads {
     /// stood in for by one more thread of the pool until it is back. Guarded by `IoThreads.class`.
     private static int standIns;
     private static final ExecutorService HELPERS = Executors.newCachedThreadPool(factory("shear-io-helper-", false));
+    private static final ThreadLocal<Boolean> BACKGROUND_THREAD = ThreadLocal.withInitial(() -> false);
+    private static final ExecutorService BACKGROUND = backgroundPool();
+    /// Starts the threads the pools above need when a background thread hands them work: a thread
+    /// inherits its creator's nice value, and guest threads must not get a background thread's.
+    /// Started now, by a thread that is not a background one.
+    private static final ThreadPoolExecutor RELAY = relay();
 
     private IoThreads() {
     }
@@ -40,10 +46,25 @@ public final class IoThreads {
     private static java.util.concurrent.ThreadFactory factory(String prefix, boolean requests) {
         AtomicInteger n = new AtomicInteger();
         return r -> Thread.ofPlatform().daemon().name(prefix + n.getAndIncrement()).unstarted(() -> {
-            ShortSlice.forThisThread();      // guest requests wait for these threads (decision 0017)
+            Scheduling.shortSlice();         // guest requests wait for these threads (decision 0017)
             REQUEST_THREAD.set(requests);
             r.run();
         });
+    }
+
+    private static ExecutorService backgroundPool() {
+        java.util.concurrent.ThreadFactory threads = Thread.ofPlatform().daemon().name("shear-background-", 0).factory();
+        return Executors.newCachedThreadPool(r -> threads.newThread(() -> {
+            becomeBackground();
+            r.run();
+        }));
+    }
+
+    private static ThreadPoolExecutor relay() {
+        ThreadPoolExecutor p = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                r -> Thread.ofPlatform().daemon().name("shear-io-relay").unstarted(r));
+        p.prestartCoreThread();
+        return p;
     }
 
     /// Whether the calling thread is one of the request pool's.
@@ -85,12 +106,40 @@ public final class IoThreads {
     /// [#REQUEST_THREADS] at once, the rest queued in order. The callers bound what they queue
     /// (NBD by its in-flight byte limit, the load generator by its queue depth).
     public static void request(Runnable r) {
-        REQUESTS.execute(r);
+        submit(REQUESTS, r);
     }
 
     /// Runs `r` on a thread of its own (reused when idle): for work a request waits for, which must
     /// not queue behind requests (a copy-before-write under `cbw-timeout`), and background work.
     public static void helper(Runnable r) {
-        HELPERS.execute(r);
+        submit(HELPERS, r);
+    }
+
+    /// Runs `r` on a background thread ([Scheduling#background], decision 0024): CPU work of a
+    /// backup that no guest request waits for. Threads are reused when idle and never do guest
+    /// work.
+    public static void background(Runnable r) {
+        BACKGROUND.execute(r);
+    }
+
+    /// Makes the calling thread, one that does only a backup's background work until it ends
+    /// (a job's copy worker), a background thread.
+    public static void becomeBackground() {
+        Watchdog.ensureStarted();            // its thread must not inherit this one's nice value
+        BACKGROUND_THREAD.set(true);
+        Scheduling.background();
+    }
+
+    /// Whether the calling thread is a background thread.
+    static boolean onBackgroundThread() {
+        return BACKGROUND_THREAD.get();
+    }
+
+    private static void submit(ExecutorService pool, Runnable r) {
+        if (BACKGROUND_THREAD.get()) {
+            RELAY.execute(() -> pool.execute(r));     // any thread the pool starts for it starts on the relay
+        } else {
+            pool.execute(r);
+        }
     }
 }

@@ -36,6 +36,11 @@ public final class Watchdog {
     private Watchdog() {
     }
 
+    /// Starts the watchdog's thread now, on the calling thread, if no call did before.
+    static void ensureStarted() {
+        // class initialization started THREAD
+    }
+
     /// Work under a deadline.
     public static final class Watch {
         private static final int OPEN_STATE = 0;

@@ -4,14 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shear.bitmap.ClusterBitmap;
 import dev.shear.bitmap.DirtyTrackingNode;
+import dev.shear.block.BlockNode;
 import dev.shear.block.DrainableNode;
 import dev.shear.block.FaultNode;
+import dev.shear.block.FilterNode;
 import dev.shear.block.MemoryNode;
 import dev.shear.copy.BlockCopy;
 import dev.shear.copy.CbwFilter;
 import dev.shear.copy.CopyOptions;
 import dev.shear.copy.OnCbwError;
 import dev.shear.copy.SnapshotAccessNode;
+import dev.shear.util.Scheduling;
+import dev.shear.util.ThreadStats;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
@@ -111,6 +115,50 @@ class BackupJobLifecycleTest {
         // decision 0023; the fleecing image's writes are held, so every copy-before-write is too
         assertThat(acknowledgedWhileCopyHeld(OnCbwError.BREAK_SNAPSHOT)).isTrue();
         assertThat(acknowledgedWhileCopyHeld(OnCbwError.BREAK_GUEST_WRITE)).isFalse();
+    }
+
+    @Test
+    void aBackupsOwnWorkRunsOnBackgroundThreads() throws Exception {
+        // decision 0024: the job's copy workers and the write-behind of guest writes
+        List<String> fleeceWriters = new CopyOnWriteArrayList<>();
+        List<String> targetWriters = new CopyOnWriteArrayList<>();
+        DrainableNode seat = new DrainableNode(image(6));
+        GuestBackup b = GuestBackup.prepare("bg", List.of(new GuestBackup.Disk("scsi0", seat,
+                recordingWriters(new MemoryNode("t", SIZE, K64), targetWriters),
+                recordingWriters(new MemoryNode("f", SIZE, K64), fleeceWriters), null)),
+                BackupOptions.fleecingDefaults().withSpeed(1L << 20), e -> { });
+        b.start();
+        for (int i = 0; i < 8; i++) {
+            seat.write(SIZE / 2 + i * K64, new byte[4096]);
+        }
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while ((fleeceWriters.size() < 8 || targetWriters.isEmpty()) && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
+        b.cancel();
+        assertThat(b.await(5, TimeUnit.SECONDS)).as("cancelled within 5 s").isNotNull();
+        long background = Math.max(ThreadStats.nice(), Scheduling.BACKGROUND_NICE);
+        assertThat(fleeceWriters).as("copy-before-write of acknowledged guest writes").hasSize(8)
+                .allMatch(w -> w.startsWith("shear-background-") && w.endsWith(" nice " + background + " policy 3"));
+        assertThat(targetWriters).as("the job's copy").isNotEmpty()
+                .allMatch(w -> w.startsWith("shear-copy-bg") && w.endsWith(" nice " + background + " policy 3"));
+    }
+
+    /// `node`, noting in `writers` which thread wrote it, with that thread's nice value and policy.
+    private static FilterNode recordingWriters(BlockNode node, List<String> writers) {
+        return new FilterNode(node) {
+            @Override
+            public String describe() {
+                return "recording " + inner.describe();
+            }
+
+            @Override
+            public void write(long offset, java.nio.ByteBuffer src, boolean fua) throws java.io.IOException {
+                writers.add(Thread.currentThread().getName() + " nice " + ThreadStats.nice() + " policy "
+                        + ThreadStats.policy());
+                super.write(offset, src, fua);
+            }
+        };
     }
 
     private static boolean acknowledgedWhileCopyHeld(OnCbwError policy) throws Exception {

@@ -171,6 +171,95 @@ class WriteBehindTest {
     }
 
     @Test
+    void aFailureNoFlushReportedBeforeTheFilterLeftTheSeatFailsTheSeatsNextFlush() throws Exception {
+        // review of a90d7c4: the guest must learn of a lost acknowledged write even when the
+        // backup ends (and takes the filter out of its path) before the guest's next flush
+        CbwFilter cbw = filter(1L << 20);
+        DrainableNode seat = new DrainableNode(faultyDisk);
+        try (DrainableNode.Drained d = seat.drain()) {
+            d.replace(cbw);
+        }
+        faultyDisk.fail(FaultNode.Kind.WRITE, "disk unplugged");
+        seat.write(0, filled(4 * K, 0x22));                                    // acknowledged
+        try (DrainableNode.Drained d = seat.drain()) {                           // the backup ends
+            d.replace(faultyDisk);
+        }
+        cbw.close();
+        faultyDisk.heal(FaultNode.Kind.WRITE);
+        assertThatThrownBy(seat::flush).isInstanceOf(IOException.class)
+                .hasMessageContaining("acknowledged earlier failed").hasMessageContaining("disk unplugged");
+        seat.flush();                                                          // reported once
+    }
+
+    @Test
+    void aWriteWhoseBackgroundThreadCannotStartTakesTheSynchronousPath() throws Exception {
+        // review of a90d7c4: a write queued for a thread that never started would stay pending
+        // for ever (and a drain with it)
+        WriteBehind behind = new WriteBehind((offset, data, done) -> dev.shear.util.Futures.complete(done, () -> disk.write(offset, data, false)),
+                1L << 20, "test",
+                work -> {
+                    throw new OutOfMemoryError("unable to create native thread: possibly out of memory");
+                });
+        assertThat(behind.take(0, ByteBuffer.wrap(filled(4 * K, 0x44)), false)).as("taken").isFalse();
+        assertThat(behind.stats().held()).isZero();
+        CompletableFuture<Void> idle = async(behind::awaitIdle);
+        idle.get(5, TimeUnit.SECONDS);
+        behind.barrier();
+    }
+
+    @Test
+    void atMostEightBackgroundThreadsCarryPendingWritesOut() throws Exception {
+        java.util.Set<String> writers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        BlockNode recording = new dev.shear.block.FilterNode(fleece) {
+            @Override
+            public String describe() {
+                return "recording " + inner.describe();
+            }
+
+            @Override
+            public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
+                writers.add(Thread.currentThread().getName());
+                super.write(offset, src, fua);
+            }
+        };
+        CbwFilter cbw = new CbwFilter(BlockCopy.create(faultyDisk, recording, CopyOptions.defaults(), null),
+                OnCbwError.BREAK_SNAPSHOT, 30, 4L << 20);
+        holdCopies();
+        for (int i = 0; i < 48; i++) {
+            cbw.write(i * 64L * K, ByteBuffer.wrap(filled(4 * K, 0x55)), false);   // acknowledged, queued
+        }
+        assertThat(fleece.awaitStalled(FaultNode.Kind.WRITE, WriteBehind.WORKERS, Duration.ofSeconds(10))).isTrue();
+        fleece.release(FaultNode.Kind.WRITE);
+        cbw.flush();
+        assertThat(disk.read(47 * 64L * K, 4 * K)).containsOnly(0x55);
+        assertThat(writers).as("threads that copied old data").hasSizeBetween(1, WriteBehind.WORKERS)
+                .allMatch(n -> n.startsWith("shear-background-"));
+    }
+
+    @Test
+    void pendingWritesGoOnWhenEveryWorkerIsHeldInAHungCopy() throws Exception {
+        // cbw-timeout 1 s: each held worker's write is finished by a helper, and new workers take
+        // the writes queued behind them while the held ones stay in the hung fleecing image
+        CbwFilter cbw = new CbwFilter(BlockCopy.create(faultyDisk, fleece, CopyOptions.defaults(), null),
+                OnCbwError.BREAK_SNAPSHOT, 1, 4L << 20);
+        holdCopies();
+        int writes = WriteBehind.WORKERS + 4;
+        for (int i = 0; i < writes; i++) {
+            cbw.write(i * 64L * K, ByteBuffer.wrap(filled(4 * K, 0x66)), false);
+        }
+        CompletableFuture<Void> flushed = async(cbw::flush);
+        try {
+            flushed.get(15, TimeUnit.SECONDS);
+            for (int i = 0; i < writes; i++) {
+                assertThat(disk.read(i * 64L * K, 4 * K)).as("write " + i).containsOnly(0x66);
+            }
+            assertThat(cbw.snapshotError()).as("the snapshot broke").isNotNull();
+        } finally {
+            fleece.release(FaultNode.Kind.WRITE);
+        }
+    }
+
+    @Test
     void writeBehindNeedsBreakSnapshot() {
         BlockCopy copy = BlockCopy.create(disk, fleece, CopyOptions.defaults(), null);
         assertThatThrownBy(() -> new CbwFilter(copy, OnCbwError.BREAK_GUEST_WRITE, 0, 1L << 20))

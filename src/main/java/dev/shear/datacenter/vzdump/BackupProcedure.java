@@ -21,6 +21,7 @@ import dev.shear.datacenter.archive.Archives;
 import dev.shear.datacenter.archive.ContentHash;
 import dev.shear.datacenter.archive.Manifest;
 import dev.shear.datacenter.run.OpenGuest;
+import dev.shear.util.IoThreads;
 import dev.shear.util.Sizes;
 import java.io.IOException;
 import java.time.Instant;
@@ -134,7 +135,10 @@ final class BackupProcedure {
             engine.start();
             run.started(engine);
             HashFollower hasher = new HashFollower(engine.jobs(), List.copyOf(targets));
-            Thread hashing = Thread.ofPlatform().name("shear-hash-" + vmid).daemon().start(hasher);
+            Thread hashing = Thread.ofPlatform().name("shear-hash-" + vmid).daemon().start(() -> {
+                IoThreads.becomeBackground();
+                hasher.run();
+            });
             GuestBackup.Result result = engine.await();
             if (result.state() != JobState.COMPLETED) {
                 hasher.stop();

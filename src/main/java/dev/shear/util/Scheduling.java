@@ -12,26 +12,36 @@ import java.lang.invoke.VarHandle;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 
-/// Asks the kernel for a short scheduler slice for the calling thread, so that when it wakes up
-/// (a guest request arrived, its disk read completed) it preempts CPU-bound work instead of
-/// waiting for that work's slice to end (decision 0017).
+/// The scheduler's view of Shear's threads, through `sched_setattr` (Linux, no privilege needed).
 ///
-/// Linux's EEVDF scheduler (6.6 and later) lets a running task finish its slice before a woken
-/// task of equal weight gets the CPU, and notices the slice's end only at the next timer tick: up
-/// to 4 ms at 250 Hz. Since 6.12 a task may ask for a shorter slice with `sched_setattr`
-/// (`sched_runtime` for `SCHED_OTHER`, no privilege needed), and a woken task with a shorter slice
-/// than the running one preempts it. Shear asks for [#SLICE_NANOS] on the threads that carry guest
-/// requests (NBD connections, the request pool, copy-before-write helpers) when they run under the
-/// normal (or batch) policy, keeping policy and nice value, and with `SCHED_FLAG_RESET_ON_FORK` so
-/// that threads they start (a backup job's CPU-bound copy and hash threads) get the default slice.
-/// Older kernels ignore the field; where the call is refused (seccomp) nothing changes and one line
-/// is logged; on other systems nothing happens. `-Dshear.short-slice=false` turns it off.
-public final class ShortSlice {
+/// **Short slice** ([#shortSlice], decision 0017): the threads that carry guest requests (NBD
+/// connections, the request pool, helpers a request waits for) ask for a short slice, so that
+/// when they wake up (a guest request arrived, its disk read completed) they preempt CPU-bound work
+/// instead of waiting for that work's slice to end. Linux's EEVDF scheduler (6.6 and later) lets a
+/// running task finish its slice before a woken task of equal weight gets the CPU, and notices the
+/// slice's end only at the next timer tick: up to 4 ms at 250 Hz. Since 6.12 a task may ask for a
+/// shorter slice (`sched_runtime` for `SCHED_OTHER`), and a woken task with a shorter slice than the
+/// running one preempts it. Policy and nice value are kept, with `SCHED_FLAG_RESET_ON_FORK` so that
+/// threads they start get the default slice.
+///
+/// **Background** ([#background], decision 0024): a backup's own CPU work that no guest request
+/// waits for (the job's copy workers, copy-before-write write-behind) runs under `SCHED_BATCH` with
+/// nice [#BACKGROUND_NICE]: it never preempts a guest thread on waking, and under contention gets
+/// about a tenth of the CPU a guest thread gets, while it has the CPU to itself when the guest is
+/// idle. Raising the nice value is one-way without privilege, so only dedicated threads do it.
+///
+/// Older kernels ignore the slice; where a call is refused (seccomp) nothing changes and one line
+/// is logged; on other systems nothing happens. `-Dshear.short-slice=false` and
+/// `-Dshear.background-nice=0` turn either off.
+public final class Scheduling {
     /// The slice asked for: below the kernel's default (0.75 ms × (1 + log2 CPUs), 1.5 ms on two
     /// CPUs, at most 3 ms) so that it preempts, long enough for a request's own work.
     public static final long SLICE_NANOS = 500_000;
 
-    private static final Logger LOG = System.getLogger(ShortSlice.class.getName());
+    /// The nice value of background threads: weight 110 against a nice-0 thread's 1024.
+    public static final int BACKGROUND_NICE = Integer.getInteger("shear.background-nice", 10);
+
+    private static final Logger LOG = System.getLogger(Scheduling.class.getName());
     private static final int SCHED_OTHER = 0;
     private static final int SCHED_BATCH = 3;
     private static final long SCHED_FLAG_RESET_ON_FORK = 0x01;
@@ -48,6 +58,7 @@ public final class ShortSlice {
     private static final VarHandle SIZE = field("size");
     private static final VarHandle POLICY = field("sched_policy");
     private static final VarHandle FLAGS = field("sched_flags");
+    private static final VarHandle NICE = field("sched_nice");
     private static final VarHandle RUNTIME = field("sched_runtime");
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
@@ -60,18 +71,17 @@ public final class ShortSlice {
     private static final MethodHandle SYSCALL = syscall();
     private static volatile boolean refused;
 
-    private ShortSlice() {
+    private Scheduling() {
     }
 
     private static VarHandle field(String name) {
         return ATTR.varHandle(MemoryLayout.PathElement.groupElement(name));
     }
 
-    /// `long syscall(long number, long a, long b, long c)` with errno captured; null when off or
-    /// unavailable (logged when [#forThisThread] is first called).
+    /// `long syscall(long number, long a, long b, long c)` with errno captured; null when
+    /// unavailable (logged when first asked for).
     private static MethodHandle syscall() {
-        if (!Boolean.parseBoolean(System.getProperty("shear.short-slice", "true"))
-                || !System.getProperty("os.name", "").equals("Linux") || CALLS == null) {
+        if (!System.getProperty("os.name", "").equals("Linux") || CALLS == null) {
             return null;
         }
         try {
@@ -81,7 +91,7 @@ public final class ShortSlice {
                             ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
                     Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
         } catch (RuntimeException | Error e) {
-            LOG.log(Level.INFO, "guest I/O threads keep the default scheduler slice: " + e);
+            LOG.log(Level.INFO, "threads keep the scheduler's defaults: " + e);
             return null;
         }
     }
@@ -89,7 +99,35 @@ public final class ShortSlice {
     /// Asks for the short slice for the calling thread; true when the kernel took the request
     /// (which a kernel before 6.12 does without acting on it). A thread under another policy than
     /// the normal or batch one is left as it is. Never throws.
-    public static boolean forThisThread() {
+    public static boolean shortSlice() {
+        if (!Boolean.parseBoolean(System.getProperty("shear.short-slice", "true"))) {
+            return false;
+        }
+        return change(attr -> {
+            FLAGS.set(attr, 0L, SCHED_FLAG_RESET_ON_FORK);       // same policy and nice (from sched_getattr)
+            RUNTIME.set(attr, 0L, SLICE_NANOS);
+        });
+    }
+
+    /// Makes the calling thread a background thread: `SCHED_BATCH`, the default slice, and nice
+    /// [#BACKGROUND_NICE] unless it already has a higher one. True when the kernel took it. Cannot
+    /// be undone without privilege, and threads the caller starts from then on inherit it: only for
+    /// threads that do nothing else for their whole life. Never throws.
+    public static boolean background() {
+        if (BACKGROUND_NICE <= 0) {
+            return false;
+        }
+        return change(attr -> {
+            POLICY.set(attr, 0L, SCHED_BATCH);
+            FLAGS.set(attr, 0L, 0L);
+            RUNTIME.set(attr, 0L, 0L);
+            NICE.set(attr, 0L, Math.max((int) NICE.get(attr, 0L), Math.min(19, BACKGROUND_NICE)));
+        });
+    }
+
+    /// Reads the calling thread's attributes, lets `edit` change them, writes them back; a thread
+    /// under another policy than the normal or batch one is left as it is.
+    private static boolean change(java.util.function.Consumer<MemorySegment> edit) {
         if (SYSCALL == null || refused) {
             return false;
         }
@@ -105,8 +143,7 @@ public final class ShortSlice {
                 return false;                                   // idle, real-time, deadline: not ours to change
             }
             SIZE.set(attr, 0L, (int) ATTR.byteSize());
-            FLAGS.set(attr, 0L, SCHED_FLAG_RESET_ON_FORK);       // same policy and nice (from sched_getattr)
-            RUNTIME.set(attr, 0L, SLICE_NANOS);
+            edit.accept(attr);
             r = (long) SYSCALL.invokeExact(state, CALLS[0], 0L, attr, 0L, 0L);
             if (r != 0) {
                 return refuse("sched_setattr failed, errno " + (int) ERRNO.get(state, 0L));
@@ -120,7 +157,7 @@ public final class ShortSlice {
     private static boolean refuse(String why) {
         if (!refused) {
             refused = true;
-            LOG.log(Level.INFO, "guest I/O threads keep the default scheduler slice: " + why);
+            LOG.log(Level.INFO, "threads keep the scheduler's defaults: " + why);
         }
         return false;
     }
