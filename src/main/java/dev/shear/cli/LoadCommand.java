@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
 /// nothing sent to the server); 1 when the server cannot be used or requests failed.
 @Command(name = "load", mixinStandardHelpOptions = true, versionProvider = ShearCommand.VersionProvider.class,
         description = {"Runs a random read/write load against an NBD export and reports IOPS and latency.",
-                "Latencies count from when each request was due, so a stalled disk shows as latency."})
+                "Latencies count from when each request was due, so a stalled disk shows as latency; from when the",
+                "generator's own thread woke up for it if that was later (that oversleep is shown apart)."})
 public final class LoadCommand implements Callable<Integer> {
     private static final int MAX_BLOCK = 32 << 20;
 
@@ -221,6 +222,7 @@ public final class LoadCommand implements Callable<Integer> {
                     "p99.9", "max");
             row(out, "writes", r.writes());
             row(out, "reads", r.reads());
+            row(out, "oversleep", r.oversleep());
         }
         out.flush();
     }
@@ -241,6 +243,7 @@ public final class LoadCommand implements Callable<Integer> {
                 .put("first_error", r.firstError());
         stats(root.putObject("writes"), r.writes());
         stats(root.putObject("reads"), r.reads());
+        stats(root.putObject("oversleep"), r.oversleep());
         return m.writerWithDefaultPrettyPrinter().writeValueAsString(root);
     }
 

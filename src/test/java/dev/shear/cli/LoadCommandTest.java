@@ -75,7 +75,8 @@ class LoadCommandTest {
                 .containsPattern("achieved  [0-9.]+ IOPS in [0-9.]+ s \\([0-9.]+ writes/s, [0-9.]+ reads/s\\), 0 errors")
                 .containsPattern("latency \\(µs\\) +count +p50 +p90 +p99 +p99\\.9 +max")
                 .containsPattern("\nwrites +[1-9][0-9]* +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+\n")
-                .containsPattern("\nreads +[1-9][0-9]* +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+\n");
+                .containsPattern("\nreads +[1-9][0-9]* +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+\n")
+                .containsPattern("\noversleep +[1-9][0-9]* +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+\n");
         assertThat(disk.allocatedBytes()).as("the export received writes").isPositive();
     }
 
@@ -89,7 +90,7 @@ class LoadCommandTest {
         assertThat(j.get("load").get("seed").asLong()).isEqualTo(7);
         assertThat(j.get("iops").asDouble()).isPositive();
         assertThat(j.get("errors").asLong()).isZero();
-        for (String kind : List.of("writes", "reads")) {
+        for (String kind : List.of("writes", "reads", "oversleep")) {
             JsonNode s = j.get(kind);
             assertThat(s.get("count").asLong()).as(kind).isPositive();
             for (String p : List.of("p50_us", "p90_us", "p99_us", "p99_9_us", "max_us")) {

@@ -55,6 +55,20 @@ class LoadGeneratorTest {
         LoadResult r = new LoadGenerator(disk, new LoadSpec(1000, 1.0, 4096, Duration.ofMillis(600), 4, 2)).run();
         assertThat(r.errors()).isZero();
         assertThat(r.writes().p99()).as("requests due during the stall waited for it").isGreaterThanOrEqualTo(200_000);
+        assertThat(r.oversleep().count()).as("requests taken late, when no thread was free, are no oversleeps")
+                .isLessThan(r.writes().count());
+    }
+
+    @Test
+    void aRequestTakenInTimeCountsFromWhenItsThreadWokeUp() throws Exception {
+        // decision 0024: a request of a light load is taken about 1.75 ms before it is due (but the
+        // first), so its thread sleeps until then and its oversleep is recorded
+        LoadResult r = new LoadGenerator(new MemoryNode("d", 64L << 20, 65536),
+                new LoadSpec(500, 0.5, 4096, Duration.ofMillis(400), 8, 3)).run();
+        assertThat(r.errors()).isZero();
+        long requests = r.writes().count() + r.reads().count();
+        assertThat(requests).isGreaterThan(150);
+        assertThat(r.oversleep().count()).isLessThanOrEqualTo(requests).isGreaterThanOrEqualTo(requests * 9 / 10);
     }
 
     @Test
