@@ -36,6 +36,8 @@ public final class LoadGenerator {
     private final LatencyHistogram writes = new LatencyHistogram();
     private final LatencyHistogram reads = new LatencyHistogram();
     private final LatencyHistogram oversleeps = new LatencyHistogram();
+    /// Writes counted from when they were due, oversleep included (as before decision 0024).
+    private final LatencyHistogram writesFromDue = new LatencyHistogram();
     private final AtomicLong errors = new AtomicLong();
     private final AtomicReference<String> firstError = new AtomicReference<>();
     private volatile boolean stopped;
@@ -116,13 +118,13 @@ public final class LoadGenerator {
         }
         double seconds = (System.nanoTime() - issuing.start) / 1e9;
         return new LoadResult(LoadResult.Stats.of(writes, seconds), LoadResult.Stats.of(reads, seconds),
-                LoadResult.Stats.of(oversleeps, seconds), seconds,
+                LoadResult.Stats.of(oversleeps, seconds), LoadResult.Stats.of(writesFromDue, seconds), seconds,
                 errors.get(), firstError.get());
     }
 
     /// One request to issue: what, where, when it was due, and when its latency starts: when it was
     /// due, or later when the thread that was waiting for it woke up late (see [Issuing#next]).
-    private record Request(boolean write, long offset, long from) {
+    private record Request(boolean write, long offset, long dueAt, long from) {
     }
 
     /// What the issuing threads share: the schedule, the random stream and the slots.
@@ -188,7 +190,7 @@ public final class LoadGenerator {
                 oversleeps.record(woke - dueAt);
                 from = Math.max(dueAt, woke);
             }
-            return new Request(write, offset, from);
+            return new Request(write, offset, dueAt, from);
         }
 
         private void awaitTime(long deadline) {
@@ -233,7 +235,11 @@ public final class LoadGenerator {
             done.whenComplete((ok, failure) -> {
                 try {
                     if (failure == null) {
-                        (r.write() ? writes : reads).record(System.nanoTime() - r.from());
+                        long now = System.nanoTime();
+                        (r.write() ? writes : reads).record(now - r.from());
+                        if (r.write()) {
+                            writesFromDue.record(now - r.dueAt());
+                        }
                     } else {
                         errors.incrementAndGet();
                         firstError.compareAndSet(null, Futures.cause(failure).getMessage());

@@ -69,6 +69,9 @@ class LoadGeneratorTest {
         long requests = r.writes().count() + r.reads().count();
         assertThat(requests).isGreaterThan(150);
         assertThat(r.oversleep().count()).isLessThanOrEqualTo(requests).isGreaterThanOrEqualTo(requests * 9 / 10);
+        assertThat(r.writesFromDue().count()).isEqualTo(r.writes().count());
+        assertThat(r.writesFromDue().p50()).as("counted from due, the oversleep is in").isGreaterThanOrEqualTo(r.writes().p50());
+        assertThat(r.writesFromDue().max()).isGreaterThanOrEqualTo(r.writes().max());
     }
 
     @Test
