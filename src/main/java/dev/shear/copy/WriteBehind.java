@@ -7,7 +7,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -32,6 +32,9 @@ final class WriteBehind {
     /// Pending writes carried out at once: enough to keep a 2000-writes/s guest's old-data reads
     /// (about 100 µs each) from queueing, few enough not to crowd the device.
     static final int WORKERS = 8;
+    private static final int RUNNING = 0;
+    private static final int RETURNED = 1;
+    private static final int HELD = 2;
 
     /// The filter's write path: copy old data, then write `data` at `offset`, and complete `done`
     /// (possibly later, on another thread, when the copy overran `cbw-timeout`).
@@ -251,17 +254,21 @@ final class WriteBehind {
             } finally {
                 lock.unlock();
             }
-            AtomicBoolean returned = new AtomicBoolean();
+            // RUNNING until the worker returns from the write (RETURNED), or until another thread
+            // completes it while the worker is still in it (HELD: a copy past cbw-timeout)
+            AtomicInteger state = new AtomicInteger(RUNNING);
             Thread worker = Thread.currentThread();
             CompletableFuture<Void> done = new CompletableFuture<>();
-            // completed by another thread while this one is still in the write: it is held there
-            done.whenComplete((ok, failure) -> landed(p, failure, Thread.currentThread() != worker && !returned.get()));
+            done.whenComplete((ok, failure) -> landed(p, failure,
+                    Thread.currentThread() != worker && state.compareAndSet(RUNNING, HELD)));
             try {
                 apply.submit(p.offset(), p.data().duplicate(), done);
             } catch (RuntimeException | Error e) {      // e.g. out of memory: this write fails, the thread goes on
                 done.completeExceptionally(e);
             }
-            returned.set(true);
+            if (!state.compareAndSet(RUNNING, RETURNED)) {
+                return;                                 // held: a replacement took this worker's place and count
+            }
         }
     }
 
@@ -285,8 +292,11 @@ final class WriteBehind {
             byOffset.remove(p.offset(), p);
             bySeq.remove(p.seq());
             held -= p.data().remaining();
-            if (workerHeld && !queue.isEmpty()) {
-                startWorker();
+            if (workerHeld) {
+                workers--;                              // the held thread no longer counts as a worker
+                if (!queue.isEmpty()) {
+                    startWorker();
+                }
             }
             changed.signalAll();
         } finally {
