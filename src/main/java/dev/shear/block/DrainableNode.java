@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicReference;
 
 /// The seat of a running guest's disk in its I/O path: forwards every request to a delegate that
 /// can be replaced while I/O is *drained* — how a backup puts a copy-before-write filter into the
@@ -23,8 +24,7 @@ public final class DrainableNode implements BlockNode {
     private volatile boolean closed;
     /// A failed acknowledged write that a drain learnt of ([BlockNode#quiesce()]) and no flush
     /// reported yet.
-    private final java.util.concurrent.atomic.AtomicReference<IOException> unreported =
-            new java.util.concurrent.atomic.AtomicReference<>();
+    private final AtomicReference<IOException> unreported = new AtomicReference<>();
 
     public DrainableNode(BlockNode initial) {
         this.delegate = initial;
@@ -82,6 +82,11 @@ public final class DrainableNode implements BlockNode {
     @Override
     public void quiesce() throws IOException {
         delegate.quiesce();
+        throwUnreported();
+    }
+
+    /// Throws, once, the failure a drain learnt of.
+    private void throwUnreported() throws IOException {
         IOException e = unreported.getAndSet(null);
         if (e != null) {
             throw e;
@@ -196,10 +201,7 @@ public final class DrainableNode implements BlockNode {
             n.flush();
             return null;
         });
-        IOException e = unreported.getAndSet(null);
-        if (e != null) {
-            throw e;
-        }
+        throwUnreported();
     }
 
     @Override

@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /// Guest writes that a copy-before-write filter acknowledges at once and carries out behind the
 /// guest's back, copy of old data first (decision 0023): a bounded write-back cache in front of
@@ -50,7 +51,7 @@ final class WriteBehind {
     }
 
     private final Apply apply;
-    private final java.util.function.Consumer<Runnable> threads;
+    private final Consumer<Runnable> threads;
     private final long budget;
     private final String what;
     private final ReentrantLock lock = new ReentrantLock();
@@ -79,7 +80,7 @@ final class WriteBehind {
     }
 
     /// @param threads starts a thread that runs the given work (tests: one that fails)
-    WriteBehind(Apply apply, long budget, String what, java.util.function.Consumer<Runnable> threads) {
+    WriteBehind(Apply apply, long budget, String what, Consumer<Runnable> threads) {
         if (budget < 0) {
             throw new IllegalArgumentException("write-behind must not be negative: " + budget);
         }

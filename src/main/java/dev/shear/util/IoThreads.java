@@ -3,6 +3,7 @@ package dev.shear.util;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,7 +44,7 @@ public final class IoThreads {
         return p;
     }
 
-    private static java.util.concurrent.ThreadFactory factory(String prefix, boolean requests) {
+    private static ThreadFactory factory(String prefix, boolean requests) {
         AtomicInteger n = new AtomicInteger();
         return r -> Thread.ofPlatform().daemon().name(prefix + n.getAndIncrement()).unstarted(() -> {
             Scheduling.shortSlice();         // guest requests wait for these threads (decision 0017)
@@ -53,7 +54,7 @@ public final class IoThreads {
     }
 
     private static ExecutorService backgroundPool() {
-        java.util.concurrent.ThreadFactory threads = Thread.ofPlatform().daemon().name("shear-background-", 0).factory();
+        ThreadFactory threads = Thread.ofPlatform().daemon().name("shear-background-", 0).factory();
         return Executors.newCachedThreadPool(r -> threads.newThread(() -> {
             becomeBackground();
             r.run();

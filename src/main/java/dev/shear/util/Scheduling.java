@@ -11,6 +11,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.util.function.Consumer;
 
 /// The scheduler's view of Shear's threads, through `sched_setattr` (Linux, no privilege needed).
 ///
@@ -127,7 +128,7 @@ public final class Scheduling {
 
     /// Reads the calling thread's attributes, lets `edit` change them, writes them back; a thread
     /// under another policy than the normal or batch one is left as it is.
-    private static boolean change(java.util.function.Consumer<MemorySegment> edit) {
+    private static boolean change(Consumer<MemorySegment> edit) {
         if (SYSCALL == null || refused) {
             return false;
         }
