@@ -28,8 +28,8 @@ import picocli.CommandLine.Spec;
 /// nothing sent to the server); 1 when the server cannot be used or requests failed.
 @Command(name = "load", mixinStandardHelpOptions = true, versionProvider = ShearCommand.VersionProvider.class,
         description = {"Runs a random read/write load against an NBD export and reports IOPS and latency.",
-                "Latencies count from when each request was due, so a stalled disk shows as latency; from when the",
-                "generator's own thread woke up for it if that was later (that oversleep is shown apart)."})
+                "Latencies count from when each request was due, so a stalled disk shows as latency, less the",
+                "generator's own late wake-up for it up to --excused-oversleep (every oversleep is shown apart)."})
 public final class LoadCommand implements Callable<Integer> {
     private static final int MAX_BLOCK = 32 << 20;
 
@@ -64,6 +64,12 @@ public final class LoadCommand implements Callable<Integer> {
             description = "random seed for offsets and data (default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--excused-oversleep", defaultValue = "auto", paramLabel = "US|auto",
+            description = "how much of the generator's own late wake-up for a request does not count as its latency, "
+                    + "in µs from 0 (count from when due) to 10000; auto measures this machine's idle median for 1 s "
+                    + "before the load (default: ${DEFAULT-VALUE})")
+    String excusedOversleep;
+
     @Option(names = "--output", defaultValue = "table", paramLabel = "FORMAT",
             description = "table or json (default: ${DEFAULT-VALUE})")
     Output output;
@@ -78,7 +84,7 @@ public final class LoadCommand implements Callable<Integer> {
         try {
             validateRates();
             load = new LoadSpec(iops, writeRatio, validBlockSize(), Duration.ofNanos(validDurationNanos()), queueDepth,
-                    seed);
+                    seed, fixedExcuse());
         } catch (IllegalArgumentException e) {
             return fail(spec.exitCodeOnInvalidInput(), e.getMessage());
         }
@@ -95,6 +101,7 @@ public final class LoadCommand implements Callable<Integer> {
             if (misfit != null) {
                 return fail(spec.exitCodeOnInvalidInput(), misfit);
             }
+            load = excuse(load);
             LoadResult result = run(node, load, err);
             print(node, load, result);
             if (result.errors() > 0) {
@@ -126,6 +133,31 @@ public final class LoadCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--block-size must be a power of two from 512 to 32M, not " + blockSize);
         }
         return (int) size;
+    }
+
+    /// The excused oversleep asked for, or zero for `auto` (measured later, [#excuse]).
+    private Duration fixedExcuse() {
+        if (excusedOversleep.equals("auto")) {
+            return Duration.ZERO;
+        }
+        long micros;
+        try {
+            micros = Long.parseLong(excusedOversleep);
+        } catch (NumberFormatException e) {
+            micros = -1;
+        }
+        long max = LoadSpec.MAX_EXCUSED_OVERSLEEP.toNanos() / 1000;
+        if (micros < 0 || micros > max) {
+            throw new IllegalArgumentException("--excused-oversleep must be auto or a number of µs from 0 to " + max
+                    + ", not " + excusedOversleep);
+        }
+        return Duration.ofNanos(micros * 1000);
+    }
+
+    /// `load` with its oversleep excuse measured now if `auto` was asked for.
+    private LoadSpec excuse(LoadSpec load) throws InterruptedException {
+        return excusedOversleep.equals("auto") ? load.withExcusedOversleep(
+                LoadGenerator.idleOversleep(load, Duration.ofSeconds(1))) : load;
     }
 
     private long validDurationNanos() {
@@ -216,6 +248,9 @@ public final class LoadCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "load      %d IOPS asked, %s %% writes, %s blocks, queue depth %d, %s s, seed %d%n",
                     load.iops(), plain(load.writeRatio() * 100), Sizes.format(load.blockSize()), load.queueDepth(),
                     plain(duration), load.seed());
+            out.printf(Locale.ROOT, "latency   from when due, less up to %d µs of the generator's late wake-up (%s)%n",
+                    load.excusedOversleep().toNanos() / 1000, excusedOversleep.equals("auto")
+                            ? "this machine's idle median, measured before the load" : "--excused-oversleep");
             out.printf(Locale.ROOT, "achieved  %.1f IOPS in %.2f s (%.1f writes/s, %.1f reads/s), %d errors%n%n",
                     achieved, r.seconds(), r.writes().iops(), r.reads().iops(), r.errors());
             out.printf(Locale.ROOT, "%-13s %9s %9s %9s %9s %9s %9s%n", "latency (µs)", "count", "p50", "p90", "p99",
@@ -238,7 +273,7 @@ public final class LoadCommand implements Callable<Integer> {
         root.put("uri", uri).put("export", node.describe()).put("export_size", node.size());
         root.putObject("load").put("iops", load.iops()).put("write_ratio", load.writeRatio())
                 .put("block_size", load.blockSize()).put("duration_s", duration).put("queue_depth", load.queueDepth())
-                .put("seed", load.seed());
+                .put("seed", load.seed()).put("excused_oversleep_us", load.excusedOversleep().toNanos() / 1000);
         root.put("seconds", r.seconds()).put("iops", achieved).put("errors", r.errors())
                 .put("first_error", r.firstError());
         stats(root.putObject("writes"), r.writes());

@@ -72,6 +72,8 @@ class LoadCommandTest {
         assertThat(r.err()).isEmpty();
         assertThat(r.out()).contains("target    NBD export 'disk' at " + server.uri("disk") + " (64 MiB)")
                 .contains("load      500 IOPS asked, 80 % writes, 4 KiB blocks, queue depth 16, 1 s, seed 1")
+                .containsPattern("latency   from when due, less up to [0-9]+ µs of the generator's late wake-up "
+                        + "\\(this machine's idle median, measured before the load\\)")
                 .containsPattern("achieved  [0-9.]+ IOPS in [0-9.]+ s \\([0-9.]+ writes/s, [0-9.]+ reads/s\\), 0 errors")
                 .containsPattern("latency \\(µs\\) +count +p50 +p90 +p99 +p99\\.9 +max")
                 .containsPattern("\nwrites +[1-9][0-9]* +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+\n")
@@ -82,12 +84,13 @@ class LoadCommandTest {
 
     @Test
     void jsonOutputHasEveryPercentileOfWritesAndReads() throws IOException {
-        Run r = load("--output", "json", "--queue-depth", "4", "--seed", "7");
+        Run r = load("--output", "json", "--queue-depth", "4", "--seed", "7", "--excused-oversleep", "40");
         assertThat(r.exitCode()).as(r.err()).isZero();
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertThat(j.get("uri").asText()).isEqualTo(server.uri("disk"));
         assertThat(j.get("load").get("queue_depth").asInt()).isEqualTo(4);
         assertThat(j.get("load").get("seed").asLong()).isEqualTo(7);
+        assertThat(j.get("load").get("excused_oversleep_us").asLong()).isEqualTo(40);
         assertThat(j.get("iops").asDouble()).isPositive();
         assertThat(j.get("errors").asLong()).isZero();
         for (String kind : List.of("writes", "reads", "oversleep")) {
@@ -121,7 +124,10 @@ class LoadCommandTest {
             "--block-size  | 4Q   | --block-size: '4Q' is not a size",
             "--block-size  | 64M  | --block-size must be a power of two from 512 to 32M, not 64M",
             "--duration    | 0    | --duration must be a number of seconds above 0",
-            "--queue-depth | 2000 | --queue-depth must be between 1 and 1024, not 2000"})
+            "--queue-depth | 2000 | --queue-depth must be between 1 and 1024, not 2000",
+            "--excused-oversleep | 10001 | --excused-oversleep must be auto or a number of µs from 0 to 10000, not 10001",
+            "--excused-oversleep | -1    | --excused-oversleep must be auto or a number of µs from 0 to 10000, not -1",
+            "--excused-oversleep | soon  | --excused-oversleep must be auto or a number of µs from 0 to 10000, not soon"})
     void badOptionValuesExitWithTwoAndOneLineNamingTheOption(String option, String value, String message) {
         Map<String, String> options = new LinkedHashMap<>(Map.of("--iops", "100", "--write-ratio", "0.5",
                 "--block-size", "4K", "--duration", "1"));

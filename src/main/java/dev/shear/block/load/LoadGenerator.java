@@ -1,10 +1,12 @@
 package dev.shear.block.load;
 
 import dev.shear.block.BlockNode;
+import dev.shear.block.MemoryNode;
 import dev.shear.util.Futures;
 import dev.shear.util.InlineRunner;
 import dev.shear.util.IoThreads;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -16,11 +18,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongConsumer;
 
 /// Plays a guest: issues random block-aligned reads and writes at a fixed rate against a node
 /// (a disk in-process, or an NBD export through a client node) and measures latency from the time
-/// each request was due, or from when the thread that slept until then woke up, if later (see
-/// [Issuing#next]). At most `queueDepth` requests run at once; when all slots are busy the next
+/// each request was due, less the part of the issuing thread's late wake-up that
+/// [LoadSpec#excusedOversleep] excuses (see [Issuing#next]). At most `queueDepth` requests run at once; when all slots are busy the next
 /// request waits, and that wait counts as latency.
 ///
 /// `queueDepth` issuing threads take turns (decision 0020): one of them, the leader, waits for the
@@ -40,17 +43,42 @@ public final class LoadGenerator {
     private final LatencyHistogram writesFromDue = new LatencyHistogram();
     private final AtomicLong errors = new AtomicLong();
     private final AtomicReference<String> firstError = new AtomicReference<>();
+    private final long excusedNanos;
+    private final LongConsumer park;
     private volatile boolean stopped;
     private volatile int iops;
 
     public LoadGenerator(BlockNode target, LoadSpec spec) {
+        this(target, spec, LockSupport::parkNanos);
+    }
+
+    /// @param park how an issuing thread sleeps for up to the given nanoseconds (tests make it late)
+    LoadGenerator(BlockNode target, LoadSpec spec, LongConsumer park) {
+        this.park = park;
         if (target.size() < spec.blockSize()) {
             throw new IllegalArgumentException(target.describe() + " is smaller than one block");
         }
         this.target = target;
         this.spec = spec;
         this.iops = spec.iops();
+        this.excusedNanos = spec.excusedOversleep().toNanos();
     }
+
+    /// How late this machine wakes a generator's thread for a request when nothing else runs: the
+    /// median oversleep of a load on a memory disk for `duration`, at `spec`'s queue depth and 2000
+    /// requests/s (the lateness of the short sleep before each request hardly depends on the
+    /// rate). Meant for [LoadSpec#excusedOversleep], measured before the load it excuses.
+    public static Duration idleOversleep(LoadSpec spec, Duration duration) throws InterruptedException {
+        LoadSpec idle = new LoadSpec(CALIBRATION_IOPS, 1.0, spec.blockSize(), duration, spec.queueDepth(), spec.seed());
+        LoadResult r = new LoadGenerator(new MemoryNode(CALIBRATION_DISK), idle).run();
+        if (r.oversleep().count() == 0) {
+            throw new IllegalStateException("no request of the idle load was taken before it was due");
+        }
+        return Duration.ofNanos(r.oversleep().p50() * 1000);
+    }
+
+    private static final int CALIBRATION_IOPS = 2000;
+    private static final long CALIBRATION_DISK = 64L << 20;
 
     /// Changes the rate while running (the app's IOPS slider).
     public void setIops(int iops) {
@@ -156,11 +184,13 @@ public final class LoadGenerator {
         ///
         /// A leader that took the request before it was due sleeps until then, and a sleeping
         /// thread wakes up late: 110 µs at the median on an idle 2-vCPU VM, where a woken vCPU
-        /// waits for its host (decision 0024). That oversleep is the generator's, as a guest's
-        /// vCPU issues its I/O when it runs, and the request's latency starts when the leader woke
-        /// ([#oversleeps] records it). A request no thread was free to take before it was due
-        /// (all of them in slow requests) counts from when it was due: waiting for the disk is
-        /// latency.
+        /// waits for its host (decision 0024). Up to [LoadSpec#excusedOversleep] of that
+        /// oversleep, the idle machine's own, is the generator's: the request's latency starts
+        /// when the leader woke, but no later than that excuse after it was due, so the lateness
+        /// that something else running causes (a backup's CPU use) counts (decision 0025).
+        /// [#oversleeps] records every oversleep. A request no thread was free to take before it
+        /// was due (all of them in slow requests) counts from when it was due: waiting for the
+        /// disk is latency.
         Request next() throws InterruptedException {
             boolean write;
             long offset;
@@ -188,14 +218,14 @@ public final class LoadGenerator {
             if (taken <= dueAt) {
                 long woke = System.nanoTime();
                 oversleeps.record(woke - dueAt);
-                from = Math.max(dueAt, woke);
+                from = Math.max(dueAt, Math.min(woke, dueAt + excusedNanos));
             }
             return new Request(write, offset, dueAt, from);
         }
 
         private void awaitTime(long deadline) {
             for (long wait; !stopped && (wait = deadline - System.nanoTime()) > 0; ) {
-                LockSupport.parkNanos(Math.min(wait, STOP_CHECK_NANOS));
+                park.accept(Math.min(wait, STOP_CHECK_NANOS));
             }
         }
     }

@@ -2,9 +2,9 @@ package dev.shear.block.load;
 
 /// What a load run measured. Latencies are in microseconds, counted from the moment each request
 /// was *due* (so a stalled device shows as latency, not as fewer requests: no coordinated omission),
-/// or from when the generator's thread that slept until then woke up, if later: `oversleep` is how
-/// late those wake-ups were, the generator's own delay (`LoadGenerator.Issuing.next`), and
-/// `writesFromDue` the writes counted from when they were due, oversleep included.
+/// less the excused part of the generator's own late wake-up for it (`LoadSpec.excusedOversleep`,
+/// `LoadGenerator.Issuing.next`): `oversleep` is how late those wake-ups were, and `writesFromDue`
+/// the writes counted from when they were due, no oversleep excused.
 public record LoadResult(Stats writes, Stats reads, Stats oversleep, Stats writesFromDue, double seconds, long errors, String firstError) {
 
     /// Percentiles of one kind of request.
