@@ -27,7 +27,10 @@ import java.util.function.Consumer;
 ///   every write after a failure take the filter's synchronous path ([#take] returns false).
 /// * **Drained.** [#awaitIdle] waits until nothing is pending, before the filter leaves the path.
 ///
-/// Up to [#WORKERS] helper threads carry pending writes out, oldest first.
+/// Up to [#WORKERS] background threads carry pending writes out, oldest first (decision 0024).
+/// A guest request that waits for pending writes (a flush, an overlapping request, a drain) does
+/// not wait for threads that a busy CPU may starve: up to [#WORKERS] more threads at the guest's
+/// priority join in while it waits ([#hurry]).
 final class WriteBehind {
     private static final System.Logger LOG = System.getLogger(WriteBehind.class.getName());
     /// Pending writes carried out at once: enough to keep a 2000-writes/s guest's old-data reads
@@ -52,6 +55,7 @@ final class WriteBehind {
 
     private final Apply apply;
     private final Consumer<Runnable> threads;
+    private final Consumer<Runnable> urgentThreads;
     private final long budget;
     private final String what;
     private final ReentrantLock lock = new ReentrantLock();
@@ -67,6 +71,8 @@ final class WriteBehind {
     private long overBudget;
     private long nextSeq;
     private int workers;
+    /// Workers started for a waiting guest request ([#hurry]).
+    private int urgent;
     private IOException unreported;
     /// Sequence number of the write that failed with `unreported`.
     private long unreportedSeq;
@@ -79,13 +85,15 @@ final class WriteBehind {
         this(apply, budget, what, IoThreads::background);
     }
 
-    /// @param threads starts a thread that runs the given work (tests: one that fails)
+    /// @param threads starts a background thread that runs the given work (tests: one that fails,
+    ///                or one that never runs)
     WriteBehind(Apply apply, long budget, String what, Consumer<Runnable> threads) {
         if (budget < 0) {
             throw new IllegalArgumentException("write-behind must not be negative: " + budget);
         }
         this.apply = apply;
         this.threads = threads;
+        this.urgentThreads = IoThreads::helper;
         this.budget = budget;
         this.what = what;
     }
@@ -113,6 +121,7 @@ final class WriteBehind {
             // every overlapping pending write, also one accepted while this one waited: pending
             // writes must never overlap (review of a90d7c4)
             while (overlapsOlder(offset, offset + length, Long.MAX_VALUE)) {
+                hurry();
                 changed.awaitUninterruptibly();
             }
             if (failed) {
@@ -152,6 +161,7 @@ final class WriteBehind {
         try {
             long upTo = nextSeq;
             while (overlapsOlder(offset, offset + length, upTo)) {
+                hurry();
                 changed.awaitUninterruptibly();
             }
         } finally {
@@ -179,6 +189,7 @@ final class WriteBehind {
         try {
             long upTo = nextSeq;
             while (!bySeq.isEmpty() && bySeq.firstKey() < upTo) {
+                hurry();
                 changed.awaitUninterruptibly();
             }
             IOException e = unreported != null && unreportedSeq < upTo ? unreported : null;
@@ -201,6 +212,7 @@ final class WriteBehind {
         lock.lock();
         try {
             while (!bySeq.isEmpty()) {
+                hurry();
                 changed.awaitUninterruptibly();
             }
             IOException e = unreported;
@@ -233,7 +245,7 @@ final class WriteBehind {
     private boolean startWorker() {
         workers++;
         try {
-            threads.accept(this::work);
+            threads.accept(() -> work(false));
             return true;
         } catch (RuntimeException | OutOfMemoryError e) {
             workers--;
@@ -242,14 +254,38 @@ final class WriteBehind {
         }
     }
 
-    private void work() {
+    /// A guest request is about to wait for pending writes: background workers get a tenth of the
+    /// CPU a guest thread gets when the CPU is busy, and draining a full budget through them could
+    /// take seconds (review of c3bdf78). So up to [#WORKERS] threads of the guest-request kind
+    /// take queued writes too, until the queue is empty. Called with the lock held.
+    private void hurry() {
+        while (urgent < WORKERS && urgent < queue.size()) {
+            urgent++;
+            try {
+                urgentThreads.accept(() -> work(true));
+            } catch (RuntimeException | OutOfMemoryError e) {
+                urgent--;                               // the background workers carry the queue
+                LOG.log(System.Logger.Level.WARNING, what + " could not start a thread for a waiting request: " + e);
+                return;
+            }
+        }
+    }
+
+    /// Carries queued writes out until the queue is empty.
+    ///
+    /// @param urgentWorker started by [#hurry], counted in `urgent` rather than `workers`
+    private void work(boolean urgentWorker) {
         while (true) {
             Pending p;
             lock.lock();
             try {
                 p = queue.poll();
                 if (p == null) {
-                    workers--;
+                    if (urgentWorker) {
+                        urgent--;
+                    } else {
+                        workers--;
+                    }
                     return;
                 }
             } finally {
@@ -261,7 +297,7 @@ final class WriteBehind {
             Thread worker = Thread.currentThread();
             CompletableFuture<Void> done = new CompletableFuture<>();
             done.whenComplete((ok, failure) -> landed(p, failure,
-                    Thread.currentThread() != worker && state.compareAndSet(RUNNING, HELD)));
+                    Thread.currentThread() != worker && state.compareAndSet(RUNNING, HELD), urgentWorker));
             try {
                 apply.submit(p.offset(), p.data().duplicate(), done);
             } catch (RuntimeException | Error e) {      // e.g. out of memory: this write fails, the thread goes on
@@ -275,8 +311,9 @@ final class WriteBehind {
 
     /// A pending write went through, or failed. `held` is true when the thread carrying it out
     /// is still in it (its copy overran `cbw-timeout` and a helper finished the write): a
-    /// new worker then carries the rest of the queue.
-    private void landed(Pending p, Throwable failure, boolean workerHeld) {
+    /// new worker then carries the rest of the queue (an urgent one is restarted by the waiting
+    /// request's [#hurry], which this wakes).
+    private void landed(Pending p, Throwable failure, boolean workerHeld, boolean urgentWorker) {
         lock.lock();
         try {
             if (failure != null) {
@@ -293,7 +330,9 @@ final class WriteBehind {
             byOffset.remove(p.offset(), p);
             bySeq.remove(p.seq());
             held -= p.data().remaining();
-            if (workerHeld) {
+            if (workerHeld && urgentWorker) {
+                urgent--;
+            } else if (workerHeld) {
                 workers--;                              // the held thread no longer counts as a worker
                 if (!queue.isEmpty()) {
                     startWorker();

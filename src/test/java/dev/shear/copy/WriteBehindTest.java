@@ -6,12 +6,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.shear.block.BlockNode;
 import dev.shear.block.DrainableNode;
 import dev.shear.block.FaultNode;
+import dev.shear.block.FilterNode;
 import dev.shear.block.MemoryNode;
+import dev.shear.util.Futures;
+import dev.shear.util.ThreadStats;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -195,7 +203,7 @@ class WriteBehindTest {
     void aWriteWhoseBackgroundThreadCannotStartTakesTheSynchronousPath() throws Exception {
         // review of a90d7c4: a write queued for a thread that never started would stay pending
         // for ever (and a drain with it)
-        WriteBehind behind = new WriteBehind((offset, data, done) -> dev.shear.util.Futures.complete(done, () -> disk.write(offset, data, false)),
+        WriteBehind behind = new WriteBehind((offset, data, done) -> Futures.complete(done, () -> disk.write(offset, data, false)),
                 1L << 20, "test",
                 work -> {
                     throw new OutOfMemoryError("unable to create native thread: possibly out of memory");
@@ -208,9 +216,40 @@ class WriteBehindTest {
     }
 
     @Test
+    void aRequestWaitingForPendingWritesHasThemCarriedOutAtTheGuestsPriority() throws Exception {
+        // review of c3bdf78: a flush, an overlapping request or a drain waited for background
+        // workers that a busy CPU may starve; here they never run at all
+        List<Runnable> starved = Collections.synchronizedList(new ArrayList<>());
+        Set<String> writers = ConcurrentHashMap.newKeySet();
+        WriteBehind behind = new WriteBehind((offset, data, done) -> {
+            writers.add(Thread.currentThread().getName());
+            Futures.complete(done, () -> disk.write(offset, data, false));
+        }, 1L << 20, "test", starved::add);
+        int writes = 3 * WriteBehind.WORKERS;
+        for (int i = 0; i < writes; i++) {
+            assertThat(behind.take(i * 64L * K, ByteBuffer.wrap(filled(4 * K, 0x21)), false)).as("taken").isTrue();
+        }
+        assertThat(starved).as("background workers asked for, none ran").hasSize(WriteBehind.WORKERS);
+        async(behind::barrier).get(10, TimeUnit.SECONDS);
+        for (int i = 0; i < writes; i++) {
+            assertThat(disk.read(i * 64L * K, 4 * K)).as("write " + i).containsOnly(0x21);
+        }
+        // an overlapping read's wait and a drain's are hurried the same way
+        assertThat(behind.take(0, ByteBuffer.wrap(filled(4 * K, 0x22)), false)).isTrue();
+        async(() -> behind.awaitClear(0, 4 * K)).get(10, TimeUnit.SECONDS);
+        assertThat(disk.read(0, 4 * K)).containsOnly(0x22);
+        assertThat(behind.take(64L * K, ByteBuffer.wrap(filled(4 * K, 0x23)), false)).isTrue();
+        async(behind::awaitIdle).get(10, TimeUnit.SECONDS);
+        assertThat(disk.read(64L * K, 4 * K)).containsOnly(0x23);
+        assertThat(writers).as("threads that carried the writes out").isNotEmpty()
+                .allMatch(n -> n.startsWith("shear-io-helper-"));
+        assertThat(ThreadStats.nices("shear-io-helper")).as("their nice values").containsOnly(0L);
+    }
+
+    @Test
     void atMostEightBackgroundThreadsCarryPendingWritesOut() throws Exception {
-        java.util.Set<String> writers = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        BlockNode recording = new dev.shear.block.FilterNode(fleece) {
+        Set<String> writers = ConcurrentHashMap.newKeySet();
+        BlockNode recording = new FilterNode(fleece) {
             @Override
             public String describe() {
                 return "recording " + inner.describe();
@@ -232,8 +271,13 @@ class WriteBehindTest {
         fleece.release(FaultNode.Kind.WRITE);
         cbw.flush();
         assertThat(disk.read(47 * 64L * K, 4 * K)).containsOnly(0x55);
-        assertThat(writers).as("threads that copied old data").hasSizeBetween(1, WriteBehind.WORKERS)
-                .allMatch(n -> n.startsWith("shear-background-"));
+        // the flush waiting for the rest has up to as many threads at the guest's priority join in
+        assertThat(writers).as("threads that copied old data").isNotEmpty()
+                .allMatch(n -> n.startsWith("shear-background-") || n.startsWith("shear-io-helper-"));
+        assertThat(writers.stream().filter(n -> n.startsWith("shear-background-"))).as("background threads")
+                .hasSizeBetween(1, WriteBehind.WORKERS);
+        assertThat(writers.stream().filter(n -> n.startsWith("shear-io-helper-"))).as("threads for the flush")
+                .hasSizeLessThanOrEqualTo(WriteBehind.WORKERS);
     }
 
     @Test
