@@ -1,5 +1,6 @@
 package dev.shear.nbd;
 
+import dev.shear.util.IoThreads;
 import dev.shear.util.Scheduling;
 import java.io.IOException;
 import java.lang.System.Logger;
@@ -164,7 +165,9 @@ public final class NbdServer implements AutoCloseable {
             }
         }
         NbdServer server = new NbdServer(registry, limits, ch, bound);
-        Thread.ofVirtual().name("nbd-accept " + bound).start(server::acceptLoop);
+        // a platform thread at normal priority: the connection threads it starts inherit its
+        // attributes, and a virtual thread's carrier may have been started by a background thread
+        IoThreads.startPlatform("nbd-accept " + bound, server::acceptLoop);
         LOG.log(Level.INFO, () -> "NBD server listening on " + server.uri(""));
         return server;
     }
@@ -246,7 +249,7 @@ public final class NbdServer implements AutoCloseable {
         // a platform thread: a blocking socket read wakes it directly; a virtual thread needs the
         // poller and then a carrier, two more context switches per request (decision 0015); with a
         // short scheduler slice, so that a request's wake-up preempts CPU-bound work (decision 0017)
-        Thread.ofPlatform().daemon().name(label).start(() -> {
+        IoThreads.startPlatform(label, () -> {
             Scheduling.shortSlice();
             conn.run();
         });

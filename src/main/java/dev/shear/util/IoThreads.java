@@ -1,5 +1,6 @@
 package dev.shear.util;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -126,9 +127,27 @@ public final class IoThreads {
     /// Makes the calling thread, one that does only a backup's background work until it ends
     /// (a job's copy worker), a background thread.
     public static void becomeBackground() {
-        Watchdog.ensureStarted();            // its thread must not inherit this one's nice value
         BACKGROUND_THREAD.set(true);
         Scheduling.background();
+    }
+
+    /// Starts the threads that must never inherit a background thread's attributes before the
+    /// first thread is lowered ([Scheduling#background]): the relay (with this class) and the
+    /// watchdog's.
+    static void beforeLowering() {
+        Watchdog.ensureStarted();
+    }
+
+    /// Starts a daemon platform thread of its own for `r` (a server's accept loop, a connection)
+    /// that does not inherit background priority: when the caller is a background thread, or
+    /// inherited one's attributes (a virtual thread on a carrier a background thread started), the
+    /// thread is started by the relay.
+    public static Thread startPlatform(String name, Runnable r) {
+        Thread.Builder builder = Thread.ofPlatform().daemon().name(name);
+        if (!BACKGROUND_THREAD.get() && !Scheduling.lowered()) {
+            return builder.start(r);
+        }
+        return CompletableFuture.supplyAsync(() -> builder.start(r), RELAY).join();
     }
 
     /// Whether the calling thread is a background thread.

@@ -71,6 +71,7 @@ public final class Scheduling {
     };
     private static final MethodHandle SYSCALL = syscall();
     private static volatile boolean refused;
+    private static volatile boolean warnedInherited;
 
     private Scheduling() {
     }
@@ -100,14 +101,54 @@ public final class Scheduling {
     /// Asks for the short slice for the calling thread; true when the kernel took the request
     /// (which a kernel before 6.12 does without acting on it). A thread under another policy than
     /// the normal or batch one is left as it is. Never throws.
+    ///
+    /// A thread that inherited a background thread's attributes (it was started by one, or by a
+    /// virtual-thread carrier one started) is a bug in how it was started ([IoThreads#startPlatform]):
+    /// it goes back to the normal policy, and since its nice value cannot be lowered without
+    /// privilege, one warning is logged.
     public static boolean shortSlice() {
         if (!Boolean.parseBoolean(System.getProperty("shear.short-slice", "true"))) {
             return false;
         }
         return change(attr -> {
-            FLAGS.set(attr, 0L, SCHED_FLAG_RESET_ON_FORK);       // same policy and nice (from sched_getattr)
+            if ((int) POLICY.get(attr, 0L) == SCHED_BATCH) {
+                POLICY.set(attr, 0L, SCHED_OTHER);
+                warnInherited((int) NICE.get(attr, 0L));
+            }
+            FLAGS.set(attr, 0L, SCHED_FLAG_RESET_ON_FORK);       // same nice (from sched_getattr)
             RUNTIME.set(attr, 0L, SLICE_NANOS);
         });
+    }
+
+    private static void warnInherited(int nice) {
+        if (!warnedInherited) {
+            warnedInherited = true;
+            LOG.log(Level.WARNING, "thread '" + Thread.currentThread().getName() + "' carries guest requests but "
+                    + "was started by a background thread: it runs at nice " + nice + " (reported once)");
+        }
+    }
+
+    /// Whether the calling thread runs under the background policy ([#background]), its own or
+    /// inherited from the thread that started it. False where the attributes cannot be read.
+    public static boolean lowered() {
+        if (SYSCALL == null || refused) {
+            return false;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = arena.allocate(ATTR);
+            return getattr(arena, attr) && (int) POLICY.get(attr, 0L) == SCHED_BATCH;
+        }
+    }
+
+    /// `sched_getattr` of the calling thread into `attr`; false (logged once) when refused.
+    private static boolean getattr(Arena arena, MemorySegment attr) {
+        MemorySegment state = arena.allocate(CAPTURE);
+        try {
+            long r = (long) SYSCALL.invokeExact(state, CALLS[1], 0L, attr, ATTR.byteSize(), 0L);
+            return r == 0 || refuse("sched_getattr failed, errno " + (int) ERRNO.get(state, 0L));
+        } catch (Throwable t) {
+            return refuse(t.toString());
+        }
     }
 
     /// Makes the calling thread a background thread: `SCHED_BATCH`, the default slice, and nice
@@ -118,6 +159,7 @@ public final class Scheduling {
         if (BACKGROUND_NICE <= 0) {
             return false;
         }
+        IoThreads.beforeLowering();
         return change(attr -> {
             POLICY.set(attr, 0L, SCHED_BATCH);
             FLAGS.set(attr, 0L, 0L);
@@ -135,9 +177,8 @@ public final class Scheduling {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment attr = arena.allocate(ATTR);
-            long r = (long) SYSCALL.invokeExact(state, CALLS[1], 0L, attr, ATTR.byteSize(), 0L);
-            if (r != 0) {
-                return refuse("sched_getattr failed, errno " + (int) ERRNO.get(state, 0L));
+            if (!getattr(arena, attr)) {
+                return false;
             }
             int policy = (int) POLICY.get(attr, 0L);
             if (policy != SCHED_OTHER && policy != SCHED_BATCH) {
@@ -145,7 +186,7 @@ public final class Scheduling {
             }
             SIZE.set(attr, 0L, (int) ATTR.byteSize());
             edit.accept(attr);
-            r = (long) SYSCALL.invokeExact(state, CALLS[0], 0L, attr, 0L, 0L);
+            long r = (long) SYSCALL.invokeExact(state, CALLS[0], 0L, attr, 0L, 0L);
             if (r != 0) {
                 return refuse("sched_setattr failed, errno " + (int) ERRNO.get(state, 0L));
             }

@@ -5,9 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.shear.block.MemoryNode;
+import dev.shear.util.IoThreads;
+import dev.shear.util.ThreadStats;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,6 +37,25 @@ class NbdServerTest extends ServerTestBase {
             assertThat(Thread.getAllStackTraces().keySet().stream()
                     .filter(t -> t.getName().startsWith("nbd #") && t.getName().contains("127.0.0.1"))
                     .filter(Thread::isAlive)).hasSizeGreaterThanOrEqualTo(2).allMatch(Thread::isDaemon);
+        }
+    }
+
+    @Test
+    void aServerStartedByABackgroundThreadServesAtNormalPriority() throws Exception {
+        // review of c3bdf78: connection threads inherit the accept thread's nice value, and that
+        // one the nice value of the thread that started the server
+        CompletableFuture<NbdServer> started = new CompletableFuture<>();
+        IoThreads.background(() -> {
+            try {
+                started.complete(NbdServer.start(registry, NbdServer.Tcp.loopback(0)));
+            } catch (IOException | RuntimeException e) {
+                started.completeExceptionally(e);
+            }
+        });
+        try (NbdServer other = started.get(10, TimeUnit.SECONDS); RawNbdClient c = RawNbdClient.open(other, "disk", true)) {
+            assertStillServes(c, 0);
+            assertThat(ThreadStats.nices("nbd #", "nbd-accept")).as("accept and connection threads")
+                    .hasSizeGreaterThanOrEqualTo(2).containsOnly(ThreadStats.nice());
         }
     }
 

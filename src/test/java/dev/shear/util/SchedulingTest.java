@@ -82,6 +82,49 @@ class SchedulingTest {
     }
 
     @Test
+    void aThreadStartedForGuestWorkByALoweredThreadStartsAtNormalPriority() throws Exception {
+        // review of c3bdf78: a thread that inherited background attributes without being a
+        // background thread (a virtual-thread carrier one started) must not pass them on to the
+        // threads it starts for guest work
+        long own = ThreadStats.nice();
+        long[] s = onNewThread(() -> {
+            Scheduling.background();                       // lowered, yet not a background thread
+            CompletableFuture<long[]> child = new CompletableFuture<>();
+            IoThreads.startPlatform("shear-test-child", () -> {
+                try {
+                    child.complete(new long[] {ThreadStats.nice(), ThreadStats.policy()});
+                } catch (IOException e) {
+                    child.completeExceptionally(e);
+                }
+            });
+            return new long[] {Scheduling.lowered() ? 1 : 0, child.get(10, TimeUnit.SECONDS)[0],
+                    child.get()[1]};
+        });
+        if (Scheduling.BACKGROUND_NICE > 0) {
+            assertThat(s[0]).as("the starting thread is lowered").isEqualTo(1);
+        }
+        assertThat(s[1]).as("the started thread's nice value").isEqualTo(own);
+        assertThat(s[2]).as("its policy").isNotEqualTo(ThreadStats.BATCH);
+        assertThat(Scheduling.lowered()).as("this thread").isFalse();
+    }
+
+    @Test
+    void aGuestThreadThatInheritedTheBackgroundPolicyGoesBackToTheNormalOne() throws Exception {
+        long[] s = onNewThread(() -> {
+            Scheduling.background();
+            return onNewThread(() -> {              // inherits SCHED_BATCH and the nice value
+                long before = ThreadStats.policy();
+                Scheduling.shortSlice();
+                return new long[] {before, ThreadStats.policy()};
+            });
+        });
+        if (Scheduling.BACKGROUND_NICE > 0) {
+            assertThat(s[0]).as("inherited").isEqualTo(ThreadStats.BATCH);
+        }
+        assertThat(s[1]).as("after asking for the short slice").isNotEqualTo(ThreadStats.BATCH);
+    }
+
+    @Test
     void threadsTheGuestPoolsStartForABackgroundThreadDoNotInheritItsNiceValue() throws Exception {
         long own = ThreadStats.nice();
         int helpers = 40;                       // more than stay idle: the pool must start threads
