@@ -13,6 +13,7 @@ import dev.shear.datacenter.jobs.Jobs;
 import dev.shear.datacenter.jobs.Schedule;
 import dev.shear.datacenter.jobs.Scheduler;
 import dev.shear.datacenter.vzdump.BackupRequest;
+import dev.shear.util.Sizes;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Clock;
@@ -112,6 +113,7 @@ public final class JobCommand {
             m.put("discard-source", vzdump.discardSource);
             m.put("on-cbw-error", vzdump.onCbwError);
             m.put("cbw-timeout", vzdump.cbwTimeout);
+            m.put("cbw-write-behind", vzdump.writeBehind);
             m.put("prune-backups", prune);
             m.put("comment", comment);
             return m;
@@ -146,7 +148,8 @@ public final class JobCommand {
                     names.contains("bwlimit") ? d.bwlimit() : r.bwlimit(),
                     names.contains("discard-source") ? d.discardSource() : r.discardSource(),
                     names.contains("on-cbw-error") ? d.onCbwError() : r.onCbwError(),
-                    names.contains("cbw-timeout") ? d.cbwTimeout() : r.cbwTimeout());
+                    names.contains("cbw-timeout") ? d.cbwTimeout() : r.cbwTimeout(),
+                    names.contains("cbw-write-behind") ? d.writeBehind() : r.writeBehind());
             return BackupJobConfig.of(base.id(), base.enabled(), base.schedule(),
                     names.contains("guests") ? GuestSelection.everyGuest() : base.guests(), req,
                     names.contains("prune-backups") ? null : base.prune(),
@@ -158,7 +161,7 @@ public final class JobCommand {
             BackupRequest r = base.request(100);
             BackupRequest options = vzdump.apply(storage == null ? r : new BackupRequest(r.vmid(), storage,
                     r.incremental(), r.fleecing(), r.perf(), r.bwlimit(), r.discardSource(), r.onCbwError(),
-                    r.cbwTimeout()));
+                    r.cbwTimeout(), r.writeBehind()));
             KeepOptions keep = prune == null ? base.prune() : prune.strip().equals("none") ? null
                     : KeepOptions.parse(prune).requireAny();
             return BackupJobConfig.of(base.id(), base.enabled(),
@@ -250,6 +253,8 @@ public final class JobCommand {
                     + ")" : c.onCbwError());
             t.row("cbw-timeout", c.cbwTimeout() == null ? "default (" + r.engineOptions().cbwTimeoutSeconds() + " s)"
                     : c.cbwTimeout() + " s");
+            t.row("cbw-write-behind", c.writeBehind() == null ? "default (" + Sizes.format(r.engineOptions().writeBehind())
+                    + ")" : Sizes.format(c.writeBehind()));
             t.row("prune-backups", c.prune() == null ? "none (keep all)" : c.prune());
             t.row("comment", c.comment().isEmpty() ? "-" : c.comment());
             t.row("next run", time(s.next()));
@@ -294,7 +299,8 @@ public final class JobCommand {
         JobOptions options;
         @Option(names = "--delete", paramLabel = "OPTION", split = ",",
                 description = "reset these options to their defaults (as PVE's --delete): guests, mode, fleecing, "
-                        + "performance, bwlimit, discard-source, on-cbw-error, cbw-timeout, prune-backups, comment")
+                        + "performance, bwlimit, discard-source, on-cbw-error, cbw-timeout, cbw-write-behind, prune-backups, "
+                        + "comment")
         List<String> delete = List.of();
         @ArgGroup(exclusive = true)
         Enabled enabled;

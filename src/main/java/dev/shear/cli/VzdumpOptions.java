@@ -4,6 +4,7 @@ import dev.shear.copy.OnCbwError;
 import dev.shear.datacenter.vzdump.BackupRequest;
 import dev.shear.datacenter.vzdump.FleecingOption;
 import dev.shear.datacenter.vzdump.PerformanceOption;
+import dev.shear.util.Sizes;
 import picocli.CommandLine.Option;
 
 /// vzdump's backup options, in its words, for `shear backup` and `shear job create|set`. An
@@ -40,6 +41,12 @@ final class VzdumpOptions {
             description = "seconds a copy-before-write may take (default: 45 with fleecing, else 0 = no limit)")
     Long cbwTimeout;
 
+    @Option(names = "--cbw-write-behind", paramLabel = "SIZE",
+            description = "guest writes per disk acknowledged before their old data is copied, with fleecing and "
+                    + "break-snapshot; they are lost if Shear dies before the guest's next flush (default: 32M, "
+                    + "0 = every write waits for its copy)")
+    String writeBehind;
+
     /// `base` with the options given here.
     ///
     /// @throws IllegalArgumentException for a value vzdump would refuse
@@ -55,6 +62,15 @@ final class VzdumpOptions {
                 bwlimitKib == null ? base.bwlimit() : Math.multiplyExact(bwlimitKib, 1024L),
                 discardSource == null ? base.discardSource() : discardSource,
                 onCbwError == null ? base.onCbwError() : OnCbwError.parse(onCbwError),
-                cbwTimeout == null ? base.cbwTimeout() : cbwTimeout);
+                cbwTimeout == null ? base.cbwTimeout() : cbwTimeout,
+                writeBehind == null ? base.writeBehind() : parseWriteBehind(writeBehind));
+    }
+
+    private static Long parseWriteBehind(String text) {
+        try {
+            return Sizes.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--cbw-write-behind: " + e.getMessage());
+        }
     }
 }

@@ -7,12 +7,13 @@ import dev.shear.datacenter.vzdump.FleecingOption;
 
 /// A [BackupRequest] as it crosses the control socket (plain values; nulls mean "default").
 public record BackupArgs(String storage, boolean incremental, String fleecing, int maxWorkers, long maxChunk,
-                         long minClusterSize, long bwlimit, Boolean discardSource, String onCbwError, Long cbwTimeout) {
+                         long minClusterSize, long bwlimit, Boolean discardSource, String onCbwError, Long cbwTimeout,
+                         Long writeBehind) {
 
     public static BackupArgs of(BackupRequest r) {
         return new BackupArgs(r.storage(), r.incremental(), r.fleecing().toString(), r.perf().maxWorkers(),
                 r.perf().maxChunk(), r.perf().minClusterSize(), r.bwlimit(), r.discardSource(),
-                r.onCbwError() == null ? null : r.onCbwError().optionValue(), r.cbwTimeout());
+                r.onCbwError() == null ? null : r.onCbwError().optionValue(), r.cbwTimeout(), r.writeBehind());
     }
 
     /// The request for guest `vmid`; throws [IllegalArgumentException] for invalid values.
@@ -20,6 +21,6 @@ public record BackupArgs(String storage, boolean incremental, String fleecing, i
         return new BackupRequest(vmid, storage, incremental,
                 fleecing == null ? FleecingOption.OFF : FleecingOption.parse(fleecing),
                 new Perf(maxWorkers, maxChunk, minClusterSize), bwlimit, discardSource,
-                onCbwError == null ? null : OnCbwError.parse(onCbwError), cbwTimeout);
+                onCbwError == null ? null : OnCbwError.parse(onCbwError), cbwTimeout, writeBehind);
     }
 }

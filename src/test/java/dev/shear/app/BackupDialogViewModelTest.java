@@ -69,10 +69,12 @@ class BackupDialogViewModelTest {
         vm.maxChunk().setText("lots");
         vm.bwlimit().setText("-5");
         vm.cbwTimeout().setText("soon");
+        vm.writeBehind().setText("2G");
         assertThat(vm.maxWorkers().errorProperty().get()).isEqualTo("max-workers must be between 1 and 256, not 0");
         assertThat(vm.maxChunk().errorProperty().get()).isEqualTo("max-chunk: 'lots' is not a size (use e.g. 512, 64K, 4M, 1G)");
         assertThat(vm.bwlimit().errorProperty().get()).startsWith("bandwidth limit: ");
         assertThat(vm.cbwTimeout().errorProperty().get()).isEqualTo("cbw-timeout must be a whole number of seconds, not 'soon'");
+        assertThat(vm.writeBehind().errorProperty().get()).isEqualTo("cbw-write-behind must be between 0 and 1G, not 2G");
         assertThat(vm.validProperty().get()).isFalse();
         vm.maxWorkers().setText("abc");
         assertThat(vm.maxWorkers().errorProperty().get()).isEqualTo("max-workers must be a whole number, not 'abc'");
@@ -108,6 +110,25 @@ class BackupDialogViewModelTest {
         assertThat(r.discardSource()).isFalse();
         assertThat(r.onCbwError()).isEqualTo(OnCbwError.BREAK_GUEST_WRITE);
         assertThat(r.cbwTimeout()).isEqualTo(30L);
+        assertThat(r.writeBehind()).as("default").isNull();
+    }
+
+    @Test
+    void writeBehindReachesTheRequestAndNeedsFleecingUnderBreakSnapshot() {
+        BackupDialogViewModel vm = dialog();
+        assertThat(vm.writeBehindDefault().get()).isEqualTo("needs fleecing and break-snapshot; empty = off");
+        vm.writeBehind().setText("8M");
+        assertThat(vm.validProperty().get()).isFalse();
+        assertThat(vm.formErrorProperty().get()).contains("--cbw-write-behind needs fleecing");
+        vm.fleecingProperty().set(true);
+        assertThat(vm.writeBehindDefault().get()).startsWith("empty = default 32M per disk");
+        assertThat(vm.result().writeBehind()).isEqualTo(8L << 20);
+        vm.onCbwErrorProperty().set(BackupDialogViewModel.CbwPolicy.BREAK_GUEST_WRITE);
+        assertThat(vm.formErrorProperty().get()).contains("needs on-cbw-error=break-snapshot");
+        vm.writeBehind().setText("0");
+        assertThat(vm.result().writeBehind()).isZero();
+        vm.load(vm.result().withPerf(new dev.shear.backup.Perf(2, 0, 0)));
+        assertThat(vm.writeBehind().text()).as("loaded back").isEqualTo("0");
     }
 
     @Test

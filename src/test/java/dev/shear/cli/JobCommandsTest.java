@@ -57,7 +57,7 @@ class JobCommandsTest {
     void createListShowSetAndRemove() throws Exception {
         CliRun.Result c = ok("job", "create", "nightly", "--schedule", "mon..fri 02:30", "--storage", "backup", "--guests",
                 "101,100", "--fleecing", "enabled=1,storage=fast", "--performance", "min-cluster-size=4M",
-                "--prune-backups", "keep-last=3,keep-daily=7");
+                "--cbw-write-behind", "8M", "--prune-backups", "keep-last=3,keep-daily=7");
         assertThat(c.out()).startsWith("created backup job 'nightly'; next run ");
         CliRun.Result list = ok("job", "list");
         assertThat(list.out().lines().findFirst().orElseThrow())
@@ -68,6 +68,7 @@ class JobCommandsTest {
         assertThat(show.out()).containsPattern("fleecing +enabled=1,storage=fast")
                 .containsPattern("performance +max-workers=16,max-chunk=0,min-cluster-size=4M")
                 .containsPattern("discard-source +default \\(true\\)")
+                .containsPattern("cbw-write-behind +8 MiB\n")
                 .containsPattern("prune-backups +keep-last=3,keep-daily=7")
                 .containsPattern("next runs +[0-9-]+ 02:30, [0-9-]+ 02:30, [0-9-]+ 02:30");
 
@@ -79,7 +80,12 @@ class JobCommandsTest {
         assertThat(j.at("/config/fleecing").asText()).isEqualTo("enabled=1,storage=fast");
         assertThat(j.at("/next").isNull()).isTrue();
 
-        ok("job", "set", "nightly", "--delete", "fleecing,performance,guests", "--comment", "defaults again");
+        ok("job", "set", "nightly", "--delete", "cbw-write-behind");
+        assertThat(ok("job", "show", "nightly").out()).containsPattern("cbw-write-behind +default \\(32 MiB\\)\n");
+        ok("job", "set", "nightly", "--cbw-write-behind", "0");
+        assertThat(ok("job", "show", "nightly", "--output", "json").out()).contains("\"writeBehind\" : 0");
+        ok("job", "set", "nightly", "--delete", "fleecing,performance,guests,cbw-write-behind", "--comment",
+                "defaults again");
         j = new ObjectMapper().readTree(ok("job", "show", "nightly", "--output", "json").out());
         assertThat(j.at("/config/fleecing").asText()).isEqualTo("enabled=0");
         assertThat(j.at("/config/performance").asText()).isEqualTo("max-workers=16,max-chunk=0,min-cluster-size=0");
@@ -116,6 +122,10 @@ class JobCommandsTest {
                         "backup job 'nightly' already exists"},
                 {new String[] {"job", "set", "nightly", "--prune-backups", "keep-last=0"}, "prune needs at least one"},
                 {new String[] {"job", "set", "nightly", "--discard-source"}, "--discard-source needs fleecing"},
+                {new String[] {"job", "set", "nightly", "--cbw-write-behind", "4M"}, "--cbw-write-behind needs fleecing"},
+                {new String[] {"job", "set", "nightly", "--cbw-write-behind", "4Q"}, "--cbw-write-behind: '4Q' is not a size"},
+                {new String[] {"job", "set", "nightly", "--cbw-write-behind", "2G"},
+                        "cbw-write-behind must be between 0 and 1G, not 2147483648"},
                 {new String[] {"job", "set", "nightly", "--enable", "--disable"}, "mutually exclusive"},
                 {new String[] {"job", "set", "nightly", "--delete", "schedule"},
                         "--delete: 'schedule' is not an option that can be reset; use guests, mode, fleecing"},

@@ -76,6 +76,8 @@ public final class BackupDialogView {
         form.row("on-cbw-error", cbw, "").textProperty().bind(vm.cbwErrorDefault());
         form.field("cbw-timeout", vm.cbwTimeout(), "backup-cbw-timeout", "").textProperty().bind(Bindings.concat(
                 "seconds; empty = ", vm.cbwTimeoutDefault()));
+        form.field("cbw-write-behind", vm.writeBehind(), "backup-cbw-write-behind", "").textProperty()
+                .bind(vm.writeBehindDefault());
 
         Label error = Ui.problem(vm.formErrorProperty());
         error.setId("backup-form-error");

@@ -1,6 +1,7 @@
 package dev.shear.app.backup;
 
 import dev.shear.app.common.CheckedForm;
+import dev.shear.backup.BackupOptions;
 import dev.shear.backup.Perf;
 import dev.shear.copy.BlockCopy;
 import dev.shear.copy.OnCbwError;
@@ -58,6 +59,12 @@ public final class BackupDialogViewModel extends CheckedForm<BackupRequest> {
     private final ObjectProperty<Setting> discardSource = new SimpleObjectProperty<>(Setting.DEFAULT);
     private final ObjectProperty<CbwPolicy> onCbwError = new SimpleObjectProperty<>(CbwPolicy.DEFAULT);
     private final ValidatedField cbwTimeout = new ValidatedField("", BackupDialogViewModel::checkTimeout);
+    private final ValidatedField writeBehind = new ValidatedField("", t -> checkSize(t, "cbw-write-behind", v -> {
+        if (v > BackupRequest.MAX_WRITE_BEHIND) {
+            throw new IllegalArgumentException("cbw-write-behind must be between 0 and 1G, not " + t);
+        }
+        return null;
+    }));
 
     /// @param targets          storages holding backups
     /// @param fleecingStorages storages holding images
@@ -74,12 +81,12 @@ public final class BackupDialogViewModel extends CheckedForm<BackupRequest> {
                 .filter(StorageChoice::recommendedForFleecing).findFirst()
                 .orElse(fleecingStorages.isEmpty() ? null : fleecingStorages.getFirst()));
         BooleanBinding fieldsValid = Bindings.createBooleanBinding(() -> maxWorkers.isValid() && maxChunk.isValid()
-                        && minClusterSize.isValid() && bwlimit.isValid() && cbwTimeout.isValid(),
+                        && minClusterSize.isValid() && bwlimit.isValid() && cbwTimeout.isValid() && writeBehind.isValid(),
                 maxWorkers.errorProperty(), maxChunk.errorProperty(), minClusterSize.errorProperty(),
-                bwlimit.errorProperty(), cbwTimeout.errorProperty());
+                bwlimit.errorProperty(), cbwTimeout.errorProperty(), writeBehind.errorProperty());
         Runnable check = () -> recheck(fieldsValid.get());
         List<ObservableValue<?>> inputs = List.of(fieldsValid, target, mode, fleecing, fleecingStorage, discardSource,
-                onCbwError);
+                onCbwError, writeBehind.textProperty());      // its value alone can clash with the others
         for (ObservableValue<?> p : inputs) {
             p.addListener((o, a, b) -> check.run());
         }
@@ -103,6 +110,7 @@ public final class BackupDialogViewModel extends CheckedForm<BackupRequest> {
         onCbwError.set(r.onCbwError() == null ? CbwPolicy.DEFAULT : r.onCbwError() == OnCbwError.BREAK_SNAPSHOT
                 ? CbwPolicy.BREAK_SNAPSHOT : CbwPolicy.BREAK_GUEST_WRITE);
         cbwTimeout.setText(r.cbwTimeout() == null ? "" : Long.toString(r.cbwTimeout()));
+        writeBehind.setText(r.writeBehind() == null ? "" : Sizes.compact(r.writeBehind()));
     }
 
     private static String checkWorkers(String t) {
@@ -173,7 +181,8 @@ public final class BackupDialogViewModel extends CheckedForm<BackupRequest> {
                     case DEFAULT -> null;
                     case BREAK_GUEST_WRITE -> OnCbwError.BREAK_GUEST_WRITE;
                     case BREAK_SNAPSHOT -> OnCbwError.BREAK_SNAPSHOT;
-                }, cbwTimeout.text().isEmpty() ? null : Long.parseLong(cbwTimeout.text().replaceAll("s$", "").strip()));
+                }, cbwTimeout.text().isEmpty() ? null : Long.parseLong(cbwTimeout.text().replaceAll("s$", "").strip()),
+                writeBehind.text().isEmpty() ? null : Sizes.parse(writeBehind.text()));
     }
 
     private static int intOr(ValidatedField f, int dflt) {
@@ -208,6 +217,13 @@ public final class BackupDialogViewModel extends CheckedForm<BackupRequest> {
     public StringBinding cbwTimeoutDefault() {
         return Bindings.createStringBinding(() -> fleecing.get() ? "default 45 s with fleecing"
                 : "default 0 = no limit", fleecing);
+    }
+
+    public StringBinding writeBehindDefault() {
+        return Bindings.createStringBinding(() -> fleecing.get() && onCbwError.get() != CbwPolicy.BREAK_GUEST_WRITE
+                ? "empty = default " + Sizes.compact(BackupOptions.DEFAULT_WRITE_BEHIND) + " per disk: guest writes "
+                        + "acknowledged before their copy, lost if Shear dies before the guest flushes; 0 = off"
+                : "needs fleecing and break-snapshot; empty = off", fleecing, onCbwError);
     }
 
     /// A warning about the chosen fleecing storage ("" when it follows the hint).
@@ -282,5 +298,9 @@ public final class BackupDialogViewModel extends CheckedForm<BackupRequest> {
 
     public ValidatedField cbwTimeout() {
         return cbwTimeout;
+    }
+
+    public ValidatedField writeBehind() {
+        return writeBehind;
     }
 }

@@ -55,7 +55,8 @@ public record Manifest(
 
     /// The options recorded for the record: what a user would pass again to repeat it.
     public record Options(String fleecingStorage, int maxWorkers, long maxChunk, long minClusterSize,
-                          long bwlimitBytes, boolean discardSource, String onCbwError, long cbwTimeoutSeconds) {
+                          long bwlimitBytes, boolean discardSource, String onCbwError, long cbwTimeoutSeconds,
+                          long writeBehindBytes) {
     }
 
     /// The entry of disk `key`, or null.

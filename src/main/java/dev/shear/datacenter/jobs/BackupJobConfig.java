@@ -32,6 +32,7 @@ import java.util.regex.Pattern;
 /// @param discardSource null for the default (on with fleecing)
 /// @param onCbwError    `break-guest-write`, `break-snapshot`, or null for the default
 /// @param cbwTimeout    seconds, or null for the default
+/// @param writeBehind   bytes of write-behind per disk, or null for the default
 /// @param prune         retention applied to each guest after its successful backup, or null for none
 /// @param comment       a note for people (one line; "" for none)
 public record BackupJobConfig(
@@ -47,6 +48,7 @@ public record BackupJobConfig(
         Boolean discardSource,
         String onCbwError,
         Long cbwTimeout,
+        Long writeBehind,
         KeepOptions prune,
         String comment) {
     private static final Pattern ID = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
@@ -76,7 +78,7 @@ public record BackupJobConfig(
         // the combination rules (discard-source needs fleecing, no negative limits) are BackupRequest's
         new BackupRequest(VolumeName.MIN_VMID, storage, incremental, FleecingOption.parse(fleecing),
                 PerformanceOption.parse(performance), bwlimit, discardSource,
-                onCbwError == null ? null : OnCbwError.parse(onCbwError), cbwTimeout);
+                onCbwError == null ? null : OnCbwError.parse(onCbwError), cbwTimeout, writeBehind);
     }
 
     /// A job whose backup options are those of `options` (its guest id is not used).
@@ -85,7 +87,7 @@ public record BackupJobConfig(
         return new BackupJobConfig(id, enabled, schedule, guests, options.storage(), options.incremental(),
                 options.fleecing().toString(), PerformanceOption.format(options.perf()), options.bwlimit(),
                 options.discardSource(), options.onCbwError() == null ? null : options.onCbwError().optionValue(),
-                options.cbwTimeout(), prune, comment);
+                options.cbwTimeout(), options.writeBehind(), prune, comment);
     }
 
     /// Throws unless `id` is a valid job id.
@@ -100,22 +102,22 @@ public record BackupJobConfig(
     public BackupRequest request(int vmid) {
         return new BackupRequest(vmid, storage, incremental, FleecingOption.parse(fleecing),
                 PerformanceOption.parse(performance), bwlimit, discardSource,
-                onCbwError == null ? null : OnCbwError.parse(onCbwError), cbwTimeout);
+                onCbwError == null ? null : OnCbwError.parse(onCbwError), cbwTimeout, writeBehind);
     }
 
     public BackupJobConfig withEnabled(boolean v) {
         return new BackupJobConfig(id, v, schedule, guests, storage, incremental, fleecing, performance, bwlimit,
-                discardSource, onCbwError, cbwTimeout, prune, comment);
+                discardSource, onCbwError, cbwTimeout, writeBehind, prune, comment);
     }
 
     public BackupJobConfig withSchedule(Schedule v) {
         return new BackupJobConfig(id, enabled, v, guests, storage, incremental, fleecing, performance, bwlimit,
-                discardSource, onCbwError, cbwTimeout, prune, comment);
+                discardSource, onCbwError, cbwTimeout, writeBehind, prune, comment);
     }
 
     public BackupJobConfig withGuests(GuestSelection v) {
         return new BackupJobConfig(id, enabled, schedule, v, storage, incremental, fleecing, performance, bwlimit,
-                discardSource, onCbwError, cbwTimeout, prune, comment);
+                discardSource, onCbwError, cbwTimeout, writeBehind, prune, comment);
     }
 
     /// The same job with the backup options of `options`.
@@ -125,11 +127,11 @@ public record BackupJobConfig(
 
     public BackupJobConfig withPrune(KeepOptions v) {
         return new BackupJobConfig(id, enabled, schedule, guests, storage, incremental, fleecing, performance, bwlimit,
-                discardSource, onCbwError, cbwTimeout, v, comment);
+                discardSource, onCbwError, cbwTimeout, writeBehind, v, comment);
     }
 
     public BackupJobConfig withComment(String v) {
         return new BackupJobConfig(id, enabled, schedule, guests, storage, incremental, fleecing, performance, bwlimit,
-                discardSource, onCbwError, cbwTimeout, prune, v);
+                discardSource, onCbwError, cbwTimeout, writeBehind, prune, v);
     }
 }

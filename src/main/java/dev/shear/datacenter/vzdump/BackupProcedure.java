@@ -250,7 +250,7 @@ final class BackupProcedure {
         var o = request.engineOptions();
         return new Manifest.Options(request.fleecing().enabled() ? request.fleecing().storage() : null,
                 o.perf().maxWorkers(), o.perf().maxChunk(), o.perf().minClusterSize(), o.speed(), o.discardSource(),
-                o.onCbwError().optionValue(), o.cbwTimeoutSeconds());
+                o.onCbwError().optionValue(), o.cbwTimeoutSeconds(), o.writeBehind());
     }
 
     private void release(List<FleecingImages.Image> images, List<VolumeId> recorded) throws IOException {

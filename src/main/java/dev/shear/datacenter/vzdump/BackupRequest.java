@@ -19,8 +19,20 @@ import dev.shear.copy.OnCbwError;
 /// @param discardSource null for the default
 /// @param onCbwError    null for the default
 /// @param cbwTimeout    seconds, null for the default
+/// @param writeBehind   bytes of guest writes per disk acknowledged before their copy-before-write
+///                      (decision 0023), null for the default ([BackupOptions#DEFAULT_WRITE_BEHIND]
+///                      with fleecing and break-snapshot, else none)
 public record BackupRequest(int vmid, String storage, boolean incremental, FleecingOption fleecing, Perf perf,
-                            long bwlimit, Boolean discardSource, OnCbwError onCbwError, Long cbwTimeout) {
+                            long bwlimit, Boolean discardSource, OnCbwError onCbwError, Long cbwTimeout,
+                            Long writeBehind) {
+    /// The most write-behind a backup may hold per disk.
+    public static final long MAX_WRITE_BEHIND = 1L << 30;
+
+    /// A request with the default write-behind.
+    public BackupRequest(int vmid, String storage, boolean incremental, FleecingOption fleecing, Perf perf,
+                         long bwlimit, Boolean discardSource, OnCbwError onCbwError, Long cbwTimeout) {
+        this(vmid, storage, incremental, fleecing, perf, bwlimit, discardSource, onCbwError, cbwTimeout, null);
+    }
 
     public BackupRequest {
         if (storage == null || storage.isBlank()) {
@@ -34,6 +46,17 @@ public record BackupRequest(int vmid, String storage, boolean incremental, Fleec
         if (cbwTimeout != null && cbwTimeout < 0) {
             throw new IllegalArgumentException("cbw-timeout must not be negative: " + cbwTimeout);
         }
+        if (writeBehind != null && (writeBehind < 0 || writeBehind > MAX_WRITE_BEHIND)) {
+            throw new IllegalArgumentException("cbw-write-behind must be between 0 and 1G, not " + writeBehind);
+        }
+        if (writeBehind != null && writeBehind > 0 && !fleecing.enabled()) {
+            throw new IllegalArgumentException("--cbw-write-behind needs fleecing: without it guest writes wait for "
+                    + "the backup target by design");
+        }
+        if (writeBehind != null && writeBehind > 0 && onCbwError == OnCbwError.BREAK_GUEST_WRITE) {
+            throw new IllegalArgumentException("--cbw-write-behind needs on-cbw-error=break-snapshot: under "
+                    + "break-guest-write a failed copy must fail its guest write");
+        }
         if (discardSource != null && discardSource && !fleecing.enabled()) {
             throw new IllegalArgumentException("--discard-source needs fleecing: without it the source is the live disk,"
                     + " and discarding it would destroy the guest's data");
@@ -42,31 +65,32 @@ public record BackupRequest(int vmid, String storage, boolean incremental, Fleec
 
     /// A full backup of `vmid` to `storage` with every default.
     public static BackupRequest of(int vmid, String storage) {
-        return new BackupRequest(vmid, storage, false, FleecingOption.OFF, Perf.defaults(), 0, null, null, null);
+        return new BackupRequest(vmid, storage, false, FleecingOption.OFF, Perf.defaults(), 0, null, null, null, null);
     }
 
     public BackupRequest withFleecing(FleecingOption f) {
-        return new BackupRequest(vmid, storage, incremental, f, perf, bwlimit, discardSource, onCbwError, cbwTimeout);
+        return new BackupRequest(vmid, storage, incremental, f, perf, bwlimit, discardSource, onCbwError, cbwTimeout, writeBehind);
     }
 
     public BackupRequest withIncremental(boolean v) {
-        return new BackupRequest(vmid, storage, v, fleecing, perf, bwlimit, discardSource, onCbwError, cbwTimeout);
+        return new BackupRequest(vmid, storage, v, fleecing, perf, bwlimit, discardSource, onCbwError, cbwTimeout, writeBehind);
     }
 
     public BackupRequest withBwlimit(long v) {
-        return new BackupRequest(vmid, storage, incremental, fleecing, perf, v, discardSource, onCbwError, cbwTimeout);
+        return new BackupRequest(vmid, storage, incremental, fleecing, perf, v, discardSource, onCbwError, cbwTimeout, writeBehind);
     }
 
     public BackupRequest withPerf(Perf v) {
-        return new BackupRequest(vmid, storage, incremental, fleecing, v, bwlimit, discardSource, onCbwError, cbwTimeout);
+        return new BackupRequest(vmid, storage, incremental, fleecing, v, bwlimit, discardSource, onCbwError, cbwTimeout, writeBehind);
     }
 
     /// The engine options: every disk tracks a dirty bitmap, synced on success.
     public BackupOptions engineOptions() {
         boolean f = fleecing.enabled();
+        OnCbwError policy = onCbwError != null ? onCbwError : f ? OnCbwError.BREAK_SNAPSHOT : OnCbwError.BREAK_GUEST_WRITE;
         return new BackupOptions(SyncMode.FULL, BitmapMode.ON_SUCCESS, bwlimit, perf,
-                discardSource != null ? discardSource : f,
-                onCbwError != null ? onCbwError : f ? OnCbwError.BREAK_SNAPSHOT : OnCbwError.BREAK_GUEST_WRITE,
-                cbwTimeout != null ? cbwTimeout : f ? 45 : 0);
+                discardSource != null ? discardSource : f, policy, cbwTimeout != null ? cbwTimeout : f ? 45 : 0,
+                writeBehind != null ? writeBehind
+                        : f && policy == OnCbwError.BREAK_SNAPSHOT ? BackupOptions.DEFAULT_WRITE_BEHIND : 0);
     }
 }

@@ -67,7 +67,7 @@ class PruneTest {
         archives.complete(a, new Manifest(a.name().toString(), parent == null ? Manifest.FULL : Manifest.INCREMENTAL,
                 parent == null ? null : parent.name().toString(), Instant.now(), Instant.now(),
                 GuestConfig.of(vmid, "g" + vmid, List.of()), List.of(),
-                new Manifest.Options(null, 16, 0, 0, 0, false, "break-guest-write", 0)));
+                new Manifest.Options(null, 16, 0, 0, 0, false, "break-guest-write", 0, 0)));
         return a;
     }
 

@@ -100,10 +100,12 @@ class JobsTest {
         BackupJobConfig n = nightly();
         assertThatThrownBy(() -> BackupJobConfig.checkId("Nightly")).hasMessageContaining("invalid backup job id 'Nightly'");
         assertThatThrownBy(() -> new BackupJobConfig("x", true, n.schedule(), n.guests(), "backup", false, "0",
-                "min-cluster-size=3K", 0, null, null, null, null, "")).hasMessageContaining(
+                "min-cluster-size=3K", 0, null, null, null, null, null, "")).hasMessageContaining(
                 "min-cluster-size must be 0 or a power of two");
         assertThatThrownBy(() -> new BackupJobConfig("x", true, n.schedule(), n.guests(), "backup", false, "0", "",
-                0, true, null, null, null, "")).hasMessageContaining("--discard-source needs fleecing");
+                0, true, null, null, null, null, "")).hasMessageContaining("--discard-source needs fleecing");
+        assertThatThrownBy(() -> new BackupJobConfig("x", true, n.schedule(), n.guests(), "backup", false, "0", "",
+                0, null, null, null, 1L << 20, null, "")).hasMessageContaining("--cbw-write-behind needs fleecing");
         assertThatThrownBy(() -> GuestSelection.parse("100,abc")).hasMessageContaining("'abc' is not a guest id");
         assertThat(GuestSelection.idsIn(" 102,abc,, 100,102")).as("lenient: the ids a half-typed list names")
                 .containsExactly(100, 102);

@@ -54,6 +54,7 @@ class BackupServiceTest {
         assertThat(a.state()).isEqualTo(Archive.State.COMPLETE);
         Manifest m = a.requireManifest();
         assertThat(m.mode()).isEqualTo("full");
+        assertThat(m.options().writeBehindBytes()).as("no write-behind without fleecing").isZero();
         assertThat(m.disks()).extracting(Manifest.DiskEntry::key).containsExactly("scsi0", "scsi1");
         for (int i = 0; i < 2; i++) {
             GuestDisk d = fx.guest(101).disks().get(i);
@@ -98,6 +99,8 @@ class BackupServiceTest {
         assertThat(fx.guest(101).fleecing()).isEmpty();
         assertThat(fx.dc.storages().get("fast").volumes()).isEmpty();
         assertThat(archive(o).requireManifest().options().fleecingStorage()).isEqualTo("fast");
+        assertThat(archive(o).requireManifest().options().writeBehindBytes()).as("recorded")
+                .isEqualTo(dev.shear.backup.BackupOptions.DEFAULT_WRITE_BEHIND);
     }
 
     @Test
