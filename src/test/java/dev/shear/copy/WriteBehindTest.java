@@ -247,6 +247,27 @@ class WriteBehindTest {
     }
 
     @Test
+    void buffersOfLandedWritesAreReusedAndEveryWriteLandsWithItsOwnData() throws Exception {
+        WriteBehind behind = new WriteBehind((offset, data, done) -> Futures.complete(done,
+                () -> disk.write(offset, data, false)), 1L << 20, "test");
+        for (int round = 0; round < 50; round++) {
+            for (int i = 0; i < 8; i++) {
+                int length = (1 + i % 4) * 4 * K;            // four lengths, each pooled apart
+                assertThat(behind.take(i * 64L * K, ByteBuffer.wrap(filled(length, round * 8 + i)), false)).isTrue();
+            }
+            behind.barrier();
+            for (int i = 0; i < 8; i++) {
+                assertThat(disk.read(i * 64L * K, (1 + i % 4) * 4 * K)).as("round %d write %d", round, i)
+                        .containsOnly((byte) (round * 8 + i));
+            }
+        }
+        assertThat(behind.pooled()).as("arrays kept for reuse, at most 8 in flight at once").isBetween(4, 8);
+        assertThat(behind.take(0, ByteBuffer.wrap(filled(3000, 1)), false)).as("odd lengths are not pooled").isTrue();
+        behind.awaitIdle();
+        assertThat(behind.pooled()).isBetween(4, 8);
+    }
+
+    @Test
     void atMostEightBackgroundThreadsCarryPendingWritesOut() throws Exception {
         Set<String> writers = ConcurrentHashMap.newKeySet();
         BlockNode recording = new FilterNode(fleece) {
