@@ -66,8 +66,9 @@ public final class LoadCommand implements Callable<Integer> {
 
     @Option(names = "--excused-oversleep", defaultValue = "auto", paramLabel = "US|auto",
             description = "how much of the generator's own late wake-up for a request does not count as its latency, "
-                    + "in µs from 0 (count from when due) to 10000; auto measures this machine's idle median for 1 s "
-                    + "before the load (default: ${DEFAULT-VALUE})")
+                    + "in µs from 0 (count from when due) to 10000; auto measures this machine's median for 1 s "
+                    + "before the load, which is fair only with nothing else running then: give a number to compare "
+                    + "runs made at different times (default: ${DEFAULT-VALUE})")
     String excusedOversleep;
 
     @Option(names = "--output", defaultValue = "table", paramLabel = "FORMAT",
@@ -250,7 +251,7 @@ public final class LoadCommand implements Callable<Integer> {
                     plain(duration), load.seed());
             out.printf(Locale.ROOT, "latency   from when due, less up to %d µs of the generator's late wake-up (%s)%n",
                     load.excusedOversleep().toNanos() / 1000, excusedOversleep.equals("auto")
-                            ? "this machine's idle median, measured before the load" : "--excused-oversleep");
+                            ? "this machine's median, measured before the load" : "--excused-oversleep");
             out.printf(Locale.ROOT, "achieved  %.1f IOPS in %.2f s (%.1f writes/s, %.1f reads/s), %d errors%n%n",
                     achieved, r.seconds(), r.writes().iops(), r.reads().iops(), r.errors());
             out.printf(Locale.ROOT, "%-13s %9s %9s %9s %9s %9s %9s%n", "latency (µs)", "count", "p50", "p90", "p99",

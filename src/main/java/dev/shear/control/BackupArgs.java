@@ -1,5 +1,6 @@
 package dev.shear.control;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.shear.backup.Perf;
 import dev.shear.copy.OnCbwError;
 import dev.shear.datacenter.vzdump.BackupRequest;
@@ -8,7 +9,7 @@ import dev.shear.datacenter.vzdump.FleecingOption;
 /// A [BackupRequest] as it crosses the control socket (plain values; nulls mean "default").
 public record BackupArgs(String storage, boolean incremental, String fleecing, int maxWorkers, long maxChunk,
                          long minClusterSize, long bwlimit, Boolean discardSource, String onCbwError, Long cbwTimeout,
-                         Long writeBehind) {
+                         @JsonInclude(JsonInclude.Include.NON_NULL) Long writeBehind) {
 
     public static BackupArgs of(BackupRequest r) {
         return new BackupArgs(r.storage(), r.incremental(), r.fleecing().toString(), r.perf().maxWorkers(),

@@ -80,6 +80,8 @@ final class WriteBehind {
     private int workers;
     /// Workers started for a waiting guest request ([#hurry]).
     private int urgent;
+    /// Guest requests waiting for pending writes now; urgent workers stop when there are none.
+    private int waiters;
     private IOException unreported;
     /// Sequence number of the write that failed with `unreported`.
     private long unreportedSeq;
@@ -129,8 +131,7 @@ final class WriteBehind {
             // every overlapping pending write, also one accepted while this one waited: pending
             // writes must never overlap (review of a90d7c4)
             while (overlapsOlder(offset, offset + length, Long.MAX_VALUE)) {
-                hurry();
-                changed.awaitUninterruptibly();
+                awaitHurried();
             }
             if (failed) {
                 return false;
@@ -189,6 +190,16 @@ final class WriteBehind {
         }
     }
 
+    /// Guest requests waiting for pending writes now (tests).
+    int waiting() {
+        lock.lock();
+        try {
+            return waiters;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /// Arrays in the pool now (tests).
     int pooled() {
         return pool.stream().mapToInt(ArrayBlockingQueue::size).sum();
@@ -205,8 +216,7 @@ final class WriteBehind {
         try {
             long upTo = nextSeq;
             while (overlapsOlder(offset, offset + length, upTo)) {
-                hurry();
-                changed.awaitUninterruptibly();
+                awaitHurried();
             }
         } finally {
             lock.unlock();
@@ -233,8 +243,7 @@ final class WriteBehind {
         try {
             long upTo = nextSeq;
             while (!bySeq.isEmpty() && bySeq.firstKey() < upTo) {
-                hurry();
-                changed.awaitUninterruptibly();
+                awaitHurried();
             }
             IOException e = unreported != null && unreportedSeq < upTo ? unreported : null;
             if (e != null) {
@@ -256,8 +265,7 @@ final class WriteBehind {
         lock.lock();
         try {
             while (!bySeq.isEmpty()) {
-                hurry();
-                changed.awaitUninterruptibly();
+                awaitHurried();
             }
             IOException e = unreported;
             if (e != null) {
@@ -298,10 +306,24 @@ final class WriteBehind {
         }
     }
 
-    /// A guest request is about to wait for pending writes: background workers get a tenth of the
-    /// CPU a guest thread gets when the CPU is busy, and draining a full budget through them could
-    /// take seconds (review of c3bdf78). So up to [#WORKERS] threads of the guest-request kind
-    /// take queued writes too, until the queue is empty. Called with the lock held.
+    /// Waits for a change as a guest request waiting for pending writes ([#hurry]). Called with
+    /// the lock held.
+    private void awaitHurried() {
+        waiters++;
+        try {
+            hurry();
+            changed.awaitUninterruptibly();
+        } finally {
+            waiters--;
+        }
+    }
+
+    /// A guest request waits for pending writes: background workers get a tenth of the CPU a
+    /// guest thread gets when the CPU is busy, and draining a full budget through them could take
+    /// seconds (review of c3bdf78). So up to [#WORKERS] threads of the guest-request kind take
+    /// queued writes too, oldest first, while some request waits. Writes a background worker has
+    /// already taken are not hurried: at most [#WORKERS] of them, each one copy. Called with the
+    /// lock held.
     private void hurry() {
         while (urgent < WORKERS && urgent < queue.size()) {
             urgent++;
@@ -323,7 +345,7 @@ final class WriteBehind {
             Pending p;
             lock.lock();
             try {
-                p = queue.poll();
+                p = urgentWorker && waiters == 0 ? null : queue.poll();
                 if (p == null) {
                     if (urgentWorker) {
                         urgent--;

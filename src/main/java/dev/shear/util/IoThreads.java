@@ -156,7 +156,8 @@ public final class IoThreads {
     }
 
     private static void submit(ExecutorService pool, Runnable r) {
-        if (BACKGROUND_THREAD.get()) {
+        // a virtual thread runs on a carrier that a background thread may have started (review of 9bb59e0)
+        if (BACKGROUND_THREAD.get() || Thread.currentThread().isVirtual() && Scheduling.lowered()) {
             RELAY.execute(() -> pool.execute(r));     // any thread the pool starts for it starts on the relay
         } else {
             pool.execute(r);

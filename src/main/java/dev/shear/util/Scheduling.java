@@ -9,6 +9,9 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.function.Consumer;
@@ -71,9 +74,20 @@ public final class Scheduling {
     };
     private static final MethodHandle SYSCALL = syscall();
     private static volatile boolean refused;
+    /// The process's own nice value (its main thread's, from `/proc/self/stat`), 0 if unknown.
+    private static final int BASE_NICE = baseNice();
     private static volatile boolean warnedInherited;
 
     private Scheduling() {
+    }
+
+    private static int baseNice() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
     }
 
     private static VarHandle field(String name) {
@@ -111,9 +125,10 @@ public final class Scheduling {
             return false;
         }
         return change(attr -> {
-            if ((int) POLICY.get(attr, 0L) == SCHED_BATCH) {
+            int nice = (int) NICE.get(attr, 0L);
+            if ((int) POLICY.get(attr, 0L) == SCHED_BATCH || nice > BASE_NICE) {
                 POLICY.set(attr, 0L, SCHED_OTHER);
-                warnInherited((int) NICE.get(attr, 0L));
+                warnInherited(nice);
             }
             FLAGS.set(attr, 0L, SCHED_FLAG_RESET_ON_FORK);       // same nice (from sched_getattr)
             RUNTIME.set(attr, 0L, SLICE_NANOS);
@@ -128,15 +143,17 @@ public final class Scheduling {
         }
     }
 
-    /// Whether the calling thread runs under the background policy ([#background]), its own or
-    /// inherited from the thread that started it. False where the attributes cannot be read.
+    /// Whether the calling thread runs under the background policy ([#background]) or at a higher
+    /// nice value than the process started with, its own or inherited from the thread that
+    /// started it. False where the attributes cannot be read.
     public static boolean lowered() {
         if (SYSCALL == null || refused) {
             return false;
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment attr = arena.allocate(ATTR);
-            return getattr(arena, attr) && (int) POLICY.get(attr, 0L) == SCHED_BATCH;
+            return getattr(arena, attr)
+                    && ((int) POLICY.get(attr, 0L) == SCHED_BATCH || (int) NICE.get(attr, 0L) > BASE_NICE);
         }
     }
 

@@ -73,7 +73,7 @@ class LoadCommandTest {
         assertThat(r.out()).contains("target    NBD export 'disk' at " + server.uri("disk") + " (64 MiB)")
                 .contains("load      500 IOPS asked, 80 % writes, 4 KiB blocks, queue depth 16, 1 s, seed 1")
                 .containsPattern("latency   from when due, less up to [0-9]+ µs of the generator's late wake-up "
-                        + "\\(this machine's idle median, measured before the load\\)")
+                        + "\\(this machine's median, measured before the load\\)")
                 .containsPattern("achieved  [0-9.]+ IOPS in [0-9.]+ s \\([0-9.]+ writes/s, [0-9.]+ reads/s\\), 0 errors")
                 .containsPattern("latency \\(µs\\) +count +p50 +p90 +p99 +p99\\.9 +max")
                 .containsPattern("\nwrites +[1-9][0-9]* +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+\n")

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class BackupArgsTest {
     @Test
     void everyOptionSurvivesTheRoundTripThroughJson() throws Exception {
-        ObjectMapper json = new ObjectMapper();
+        ObjectMapper json = ControlProtocol.mapper();
         for (BackupRequest r : new BackupRequest[] {
                 BackupRequest.of(101, "backup"),
                 new BackupRequest(101, "backup", true, new FleecingOption(true, "fast"), new Perf(4, 1 << 20, 0),
@@ -27,7 +27,10 @@ class BackupArgsTest {
 
     @Test
     void argsOfAnOlderClientWithoutWriteBehindGetTheDefault() throws Exception {
-        BackupArgs args = new ObjectMapper().readValue("{\"storage\":\"backup\",\"incremental\":false,"
+        assertThat(ControlProtocol.mapper().writeValueAsString(BackupArgs.of(BackupRequest.of(101, "backup"))))
+                .as("a daemon from before the option can still read a default request")
+                .doesNotContain("writeBehind");
+        BackupArgs args = ControlProtocol.mapper().readValue("{\"storage\":\"backup\",\"incremental\":false,"
                 + "\"fleecing\":\"enabled=1,storage=fast\",\"maxWorkers\":16,\"maxChunk\":0,\"minClusterSize\":0,"
                 + "\"bwlimit\":0}", BackupArgs.class);
         assertThat(args.toRequest(101).writeBehind()).isNull();

@@ -115,13 +115,19 @@ class SchedulingTest {
             return onNewThread(() -> {              // inherits SCHED_BATCH and the nice value
                 long before = ThreadStats.policy();
                 Scheduling.shortSlice();
-                return new long[] {before, ThreadStats.policy()};
+                return new long[] {before, ThreadStats.policy(), Scheduling.lowered() ? 1 : 0};
             });
         });
         if (Scheduling.BACKGROUND_NICE > 0) {
             assertThat(s[0]).as("inherited").isEqualTo(ThreadStats.BATCH);
+            assertThat(s[2]).as("still lowered by its nice value, so it starts guest threads through the relay")
+                    .isEqualTo(1);
         }
         assertThat(s[1]).as("after asking for the short slice").isNotEqualTo(ThreadStats.BATCH);
+        assertThat(onNewThread(() -> {
+            setNice((int) ThreadStats.nice() + 2);
+            return new long[] {Scheduling.lowered() ? 1 : 0};
+        })[0]).as("a raised nice value alone").isEqualTo(1);
     }
 
     @Test

@@ -67,14 +67,20 @@ public final class LoadGenerator {
     /// How late this machine wakes a generator's thread for a request when nothing else runs: the
     /// median oversleep of a load on a memory disk for `duration`, at `spec`'s queue depth and 2000
     /// requests/s (the lateness of the short sleep before each request hardly depends on the
-    /// rate). Meant for [LoadSpec#excusedOversleep], measured before the load it excuses.
+    /// rate). Meant for [LoadSpec#excusedOversleep], measured before the load it excuses, with
+    /// nothing else running; at most [LoadSpec#MAX_EXCUSED_OVERSLEEP].
     public static Duration idleOversleep(LoadSpec spec, Duration duration) throws InterruptedException {
+        return idleOversleep(spec, duration, LockSupport::parkNanos);
+    }
+
+    static Duration idleOversleep(LoadSpec spec, Duration duration, LongConsumer park) throws InterruptedException {
         LoadSpec idle = new LoadSpec(CALIBRATION_IOPS, 1.0, spec.blockSize(), duration, spec.queueDepth(), spec.seed());
-        LoadResult r = new LoadGenerator(new MemoryNode(CALIBRATION_DISK), idle).run();
+        LoadResult r = new LoadGenerator(new MemoryNode(CALIBRATION_DISK), idle, park).run();
         if (r.oversleep().count() == 0) {
             throw new IllegalStateException("no request of the idle load was taken before it was due");
         }
-        return Duration.ofNanos(r.oversleep().p50() * 1000);
+        Duration median = Duration.ofNanos(r.oversleep().p50() * 1000);
+        return median.compareTo(LoadSpec.MAX_EXCUSED_OVERSLEEP) > 0 ? LoadSpec.MAX_EXCUSED_OVERSLEEP : median;
     }
 
     private static final int CALIBRATION_IOPS = 2000;

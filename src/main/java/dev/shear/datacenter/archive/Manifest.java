@@ -1,5 +1,6 @@
 package dev.shear.datacenter.archive;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.shear.datacenter.GuestConfig;
 import java.time.Instant;
@@ -54,9 +55,12 @@ public record Manifest(
     }
 
     /// The options recorded for the record: what a user would pass again to repeat it.
+    ///
+    /// @param writeBehindBytes `--cbw-write-behind` per disk; null in manifests written before
+    ///                         Shear recorded it
     public record Options(String fleecingStorage, int maxWorkers, long maxChunk, long minClusterSize,
                           long bwlimitBytes, boolean discardSource, String onCbwError, long cbwTimeoutSeconds,
-                          long writeBehindBytes) {
+                          @JsonInclude(JsonInclude.Include.NON_NULL) Long writeBehindBytes) {
     }
 
     /// The entry of disk `key`, or null.

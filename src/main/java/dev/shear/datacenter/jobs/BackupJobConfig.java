@@ -1,5 +1,6 @@
 package dev.shear.datacenter.jobs;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.shear.backup.Perf;
 import dev.shear.copy.OnCbwError;
@@ -48,7 +49,7 @@ public record BackupJobConfig(
         Boolean discardSource,
         String onCbwError,
         Long cbwTimeout,
-        Long writeBehind,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Long writeBehind,
         KeepOptions prune,
         String comment) {
     private static final Pattern ID = Pattern.compile("[a-z][a-z0-9_-]{0,63}");

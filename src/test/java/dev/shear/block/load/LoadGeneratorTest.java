@@ -109,6 +109,10 @@ class LoadGeneratorTest {
         LoadSpec spec = new LoadSpec(500, 1.0, 4096, Duration.ofSeconds(1), 16, 1);
         Duration idle = LoadGenerator.idleOversleep(spec, Duration.ofMillis(300));
         assertThat(idle).isGreaterThanOrEqualTo(Duration.ZERO).isLessThan(LoadSpec.MAX_EXCUSED_OVERSLEEP);
+        assertThat(LoadGenerator.idleOversleep(spec, Duration.ofMillis(300), n -> LockSupport.parkNanos(n + LATE)))
+                .as("every sleep 3 ms late").isBetween(Duration.ofNanos(LATE * 8 / 10), Duration.ofNanos(LATE * 3));
+        assertThat(LoadGenerator.idleOversleep(spec, Duration.ofMillis(300), n -> LockSupport.parkNanos(n + 15_000_000)))
+                .as("clamped").isEqualTo(LoadSpec.MAX_EXCUSED_OVERSLEEP);
         assertThat(spec.withExcusedOversleep(idle).excusedOversleep()).isEqualTo(idle);
         assertThatThrownBy(() -> spec.withExcusedOversleep(Duration.ofMillis(11)))
                 .hasMessage("excused oversleep must be between 0 and 10000 µs, not 11000 µs");

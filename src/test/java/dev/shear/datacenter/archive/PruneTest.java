@@ -67,7 +67,7 @@ class PruneTest {
         archives.complete(a, new Manifest(a.name().toString(), parent == null ? Manifest.FULL : Manifest.INCREMENTAL,
                 parent == null ? null : parent.name().toString(), Instant.now(), Instant.now(),
                 GuestConfig.of(vmid, "g" + vmid, List.of()), List.of(),
-                new Manifest.Options(null, 16, 0, 0, 0, false, "break-guest-write", 0, 0)));
+                new Manifest.Options(null, 16, 0, 0, 0, false, "break-guest-write", 0, 0L)));
         return a;
     }
 
@@ -124,6 +124,19 @@ class PruneTest {
         assertThat(left).containsExactlyInAnyOrderElementsOf(kept.stream().map(k -> all.get(k).name().toString()).toList());
         assertThat(r.removed()).hasSize(CALENDAR.size() - kept.size());
         assertThat(dc.tasks().info(r.task()).state()).isEqualTo(TaskState.OK);
+    }
+
+    @Test
+    void aManifestWrittenBeforeWriteBehindWasRecordedStillReads() throws Exception {
+        // review of e07cfec: a missing primitive failed the whole manifest (FAIL_ON_NULL_FOR_PRIMITIVES)
+        Archive a = archive(100, LocalDateTime.of(2026, 11, 1, 2, 0), null);
+        Path manifest = a.dir().resolve(Archive.MANIFEST);
+        String before = Files.readString(manifest).replaceAll(",\\s*\"writeBehindBytes\" : 0", "");
+        assertThat(before).contains("\"cbwTimeoutSeconds\" : 0").doesNotContain("writeBehind");
+        Files.writeString(manifest, before);
+        Manifest m = a.requireManifest();
+        assertThat(m.options().writeBehindBytes()).as("not recorded then").isNull();
+        assertThat(m.options().maxWorkers()).isEqualTo(16);
     }
 
     @Test

@@ -54,7 +54,7 @@ class BackupServiceTest {
         assertThat(a.state()).isEqualTo(Archive.State.COMPLETE);
         Manifest m = a.requireManifest();
         assertThat(m.mode()).isEqualTo("full");
-        assertThat(m.options().writeBehindBytes()).as("no write-behind without fleecing").isZero();
+        assertThat(m.options().writeBehindBytes()).as("no write-behind without fleecing").isEqualTo(0L);
         assertThat(m.disks()).extracting(Manifest.DiskEntry::key).containsExactly("scsi0", "scsi1");
         for (int i = 0; i < 2; i++) {
             GuestDisk d = fx.guest(101).disks().get(i);
