@@ -176,17 +176,24 @@ final class WriteBehind {
     private static final int POOLED_UNITS = 16;
     private static final int POOL_BYTES = 1 << 20;
 
+    /// The pool for arrays of `length` bytes, or null when they are not pooled.
+    private ArrayBlockingQueue<byte[]> poolOf(int length) {
+        return length > 0 && length % POOL_UNIT == 0 && length <= POOLED_UNITS * POOL_UNIT
+                ? pool.get(length / POOL_UNIT - 1) : null;
+    }
+
     /// An array of `length` bytes whose contents the caller overwrites: a pooled one if there is.
     private byte[] borrow(int length) {
-        byte[] b = length % POOL_UNIT == 0 && length <= POOLED_UNITS * POOL_UNIT && length > 0
-                ? pool.get(length / POOL_UNIT - 1).poll() : null;
+        ArrayBlockingQueue<byte[]> p = poolOf(length);
+        byte[] b = p != null ? p.poll() : null;
         return b != null ? b : new byte[length];
     }
 
     /// Returns the array of a write that landed, or was not taken, to the pool (if it has room).
     private void giveBack(byte[] b) {
-        if (b.length % POOL_UNIT == 0 && b.length <= POOLED_UNITS * POOL_UNIT && b.length > 0) {
-            pool.get(b.length / POOL_UNIT - 1).offer(b);
+        ArrayBlockingQueue<byte[]> p = poolOf(b.length);
+        if (p != null) {
+            p.offer(b);
         }
     }
 
@@ -337,7 +344,8 @@ final class WriteBehind {
         }
     }
 
-    /// Carries queued writes out until the queue is empty.
+    /// Carries queued writes out until the queue is empty, or, for an urgent worker, until no
+    /// request waits any more.
     ///
     /// @param urgentWorker started by [#hurry], counted in `urgent` rather than `workers`
     private void work(boolean urgentWorker) {

@@ -23,8 +23,8 @@ import java.util.function.LongConsumer;
 /// Plays a guest: issues random block-aligned reads and writes at a fixed rate against a node
 /// (a disk in-process, or an NBD export through a client node) and measures latency from the time
 /// each request was due, less the part of the issuing thread's late wake-up that
-/// [LoadSpec#excusedOversleep] excuses (see [Issuing#next]). At most `queueDepth` requests run at once; when all slots are busy the next
-/// request waits, and that wait counts as latency.
+/// [LoadSpec#excusedOversleep] excuses (see [Issuing#next]). At most `queueDepth` requests run at
+/// once; when all slots are busy the next request waits, and that wait counts as latency.
 ///
 /// `queueDepth` issuing threads take turns (decision 0020): one of them, the leader, waits for the
 /// next request's due time, passes the lead on and runs that request itself, as a guest's vCPU
