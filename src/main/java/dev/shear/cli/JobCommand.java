@@ -119,10 +119,12 @@ public final class JobCommand {
             return m;
         }
 
-        /// `base` with the options named in `delete` back at their defaults.
+        /// `base` with the options given here and those named in `delete` back at their defaults,
+        /// checked as a whole.
         ///
-        /// @throws IllegalArgumentException for an unknown name or one that is also given a value
-        BackupJobConfig reset(BackupJobConfig base, List<String> delete) {
+        /// @throws IllegalArgumentException for an unknown name, one that is also given a value, or
+        ///                                  values the engine refuses
+        BackupJobConfig update(BackupJobConfig base, List<String> delete) {
             Map<String, Object> known = resettable();
             java.util.Set<String> names = new java.util.LinkedHashSet<>();
             for (String raw : delete) {
@@ -136,38 +138,20 @@ public final class JobCommand {
                 }
                 names.add(name);
             }
-            if (names.isEmpty()) {
-                return base;
-            }
             BackupRequest r = base.request(100);
-            BackupRequest d = BackupRequest.of(r.vmid(), r.storage());
-            BackupRequest req = new BackupRequest(r.vmid(), r.storage(),
-                    names.contains("mode") ? d.incremental() : r.incremental(),
-                    names.contains("fleecing") ? d.fleecing() : r.fleecing(),
-                    names.contains("performance") ? d.perf() : r.perf(),
-                    names.contains("bwlimit") ? d.bwlimit() : r.bwlimit(),
-                    names.contains("discard-source") ? d.discardSource() : r.discardSource(),
-                    names.contains("on-cbw-error") ? d.onCbwError() : r.onCbwError(),
-                    names.contains("cbw-timeout") ? d.cbwTimeout() : r.cbwTimeout(),
-                    names.contains("cbw-write-behind") ? d.writeBehind() : r.writeBehind());
-            return BackupJobConfig.of(base.id(), base.enabled(), base.schedule(),
-                    names.contains("guests") ? GuestSelection.everyGuest() : base.guests(), req,
-                    names.contains("prune-backups") ? null : base.prune(),
-                    names.contains("comment") ? "" : base.comment());
+            BackupRequest options = vzdump.apply(r, names, storage == null ? r.storage() : storage);
+            KeepOptions keep = prune != null ? (prune.strip().equals("none") ? null
+                    : KeepOptions.parse(prune).requireAny()) : names.contains("prune-backups") ? null : base.prune();
+            return BackupJobConfig.of(base.id(), base.enabled(),
+                    schedule == null ? base.schedule() : Schedule.parse(schedule),
+                    guests != null ? GuestSelection.parse(guests)
+                            : names.contains("guests") ? GuestSelection.everyGuest() : base.guests(), options, keep,
+                    comment != null ? comment : names.contains("comment") ? "" : base.comment());
         }
 
         /// `base` with the options given here.
         BackupJobConfig apply(BackupJobConfig base) {
-            BackupRequest r = base.request(100);
-            BackupRequest options = vzdump.apply(storage == null ? r : new BackupRequest(r.vmid(), storage,
-                    r.incremental(), r.fleecing(), r.perf(), r.bwlimit(), r.discardSource(), r.onCbwError(),
-                    r.cbwTimeout(), r.writeBehind()));
-            KeepOptions keep = prune == null ? base.prune() : prune.strip().equals("none") ? null
-                    : KeepOptions.parse(prune).requireAny();
-            return BackupJobConfig.of(base.id(), base.enabled(),
-                    schedule == null ? base.schedule() : Schedule.parse(schedule),
-                    guests == null ? base.guests() : GuestSelection.parse(guests), options, keep,
-                    comment == null ? base.comment() : comment);
+            return update(base, List.of());
         }
     }
 
@@ -315,7 +299,7 @@ public final class JobCommand {
         @Override
         public Integer call() throws Exception {
             Jobs jobs = jobs();
-            BackupJobConfig c = options.apply(options.reset(jobs.get(id), delete));
+            BackupJobConfig c = options.update(jobs.get(id), delete);
             if (enabled != null) {
                 c = c.withEnabled(enabled.enable);
             }

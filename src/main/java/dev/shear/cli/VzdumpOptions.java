@@ -5,6 +5,7 @@ import dev.shear.datacenter.vzdump.BackupRequest;
 import dev.shear.datacenter.vzdump.FleecingOption;
 import dev.shear.datacenter.vzdump.PerformanceOption;
 import dev.shear.util.Sizes;
+import java.util.Set;
 import picocli.CommandLine.Option;
 
 /// vzdump's backup options, in its words, for `shear backup` and `shear job create|set`. An
@@ -51,19 +52,31 @@ final class VzdumpOptions {
     ///
     /// @throws IllegalArgumentException for a value vzdump would refuse
     BackupRequest apply(BackupRequest base) {
-        boolean incremental = mode == null ? base.incremental() : switch (mode) {
+        return apply(base, Set.of(), base.storage());
+    }
+
+    /// `base` with the options given here, those named in `reset` (vzdump's names: `mode`,
+    /// `fleecing`, ...) back at their defaults, and `storage`: checked once, as a whole, so that
+    /// resetting one option and giving another that depends on it (`--delete fleecing
+    /// --cbw-write-behind 0`) works in either order.
+    ///
+    /// @throws IllegalArgumentException for a value vzdump would refuse
+    BackupRequest apply(BackupRequest base, Set<String> reset, String storage) {
+        BackupRequest d = BackupRequest.of(base.vmid(), storage);
+        java.util.function.Function<String, BackupRequest> from = name -> reset.contains(name) ? d : base;
+        boolean incremental = mode == null ? from.apply("mode").incremental() : switch (mode) {
             case "full" -> false;
             case "incremental" -> true;
             default -> throw new IllegalArgumentException("--mode must be full or incremental, not '" + mode + "'");
         };
-        return new BackupRequest(base.vmid(), base.storage(), incremental,
-                fleecing == null ? base.fleecing() : FleecingOption.parse(fleecing),
-                performance == null ? base.perf() : PerformanceOption.parse(performance),
-                bwlimitKib == null ? base.bwlimit() : Math.multiplyExact(bwlimitKib, 1024L),
-                discardSource == null ? base.discardSource() : discardSource,
-                onCbwError == null ? base.onCbwError() : OnCbwError.parse(onCbwError),
-                cbwTimeout == null ? base.cbwTimeout() : cbwTimeout,
-                writeBehind == null ? base.writeBehind() : parseWriteBehind(writeBehind));
+        return new BackupRequest(base.vmid(), storage, incremental,
+                fleecing == null ? from.apply("fleecing").fleecing() : FleecingOption.parse(fleecing),
+                performance == null ? from.apply("performance").perf() : PerformanceOption.parse(performance),
+                bwlimitKib == null ? from.apply("bwlimit").bwlimit() : Math.multiplyExact(bwlimitKib, 1024L),
+                discardSource == null ? from.apply("discard-source").discardSource() : discardSource,
+                onCbwError == null ? from.apply("on-cbw-error").onCbwError() : OnCbwError.parse(onCbwError),
+                cbwTimeout == null ? from.apply("cbw-timeout").cbwTimeout() : cbwTimeout,
+                writeBehind == null ? from.apply("cbw-write-behind").writeBehind() : parseWriteBehind(writeBehind));
     }
 
     private static Long parseWriteBehind(String text) {

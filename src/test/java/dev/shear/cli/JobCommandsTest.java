@@ -103,6 +103,27 @@ class JobCommandsTest {
     }
 
     @Test
+    void deletingAnOptionAndGivingOneThatDependsOnItAreCheckedTogether() throws Exception {
+        // review of e07cfec: --delete was applied and checked before the options given with it
+        ok("job", "create", "nightly", "--schedule", "daily", "--storage", "backup", "--guests", "100",
+                "--fleecing", "enabled=1,storage=fast", "--cbw-write-behind", "8M", "--on-cbw-error", "break-snapshot");
+        ok("job", "set", "nightly", "--delete", "fleecing", "--cbw-write-behind", "0");
+        JsonNode j = new ObjectMapper().readTree(ok("job", "show", "nightly", "--output", "json").out());
+        assertThat(j.at("/config/fleecing").asText()).isEqualTo("enabled=0");
+        assertThat(j.at("/config/writeBehind").asLong()).isZero();
+
+        ok("job", "set", "nightly", "--fleecing", "enabled=1,storage=fast", "--on-cbw-error", "break-guest-write");
+        ok("job", "set", "nightly", "--delete", "on-cbw-error", "--cbw-write-behind", "16M");
+        j = new ObjectMapper().readTree(ok("job", "show", "nightly", "--output", "json").out());
+        assertThat(j.at("/config/onCbwError").isNull()).isTrue();
+        assertThat(j.at("/config/writeBehind").asLong()).isEqualTo(16L << 20);
+
+        CliRun.Result r = shear("job", "set", "nightly", "--delete", "fleecing");
+        assertThat(r.exitCode()).as("write-behind left without fleecing").isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("--cbw-write-behind needs fleecing");
+    }
+
+    @Test
     void badInputIsExplainedWithExitCodeTwoAndChangesNothing() throws Exception {
         ok("job", "create", "nightly", "--schedule", "daily", "--storage", "backup", "--guests", "100");
         Map<Path, String> before = jobFiles();
