@@ -136,9 +136,14 @@ public final class LoadCommand implements Callable<Integer> {
         return (int) size;
     }
 
+    /// Whether the excused oversleep is to be measured before the load.
+    private boolean autoExcuse() {
+        return excusedOversleep.equals("auto");
+    }
+
     /// The excused oversleep asked for, or zero for `auto` (measured later, [#excuse]).
     private Duration fixedExcuse() {
-        if (excusedOversleep.equals("auto")) {
+        if (autoExcuse()) {
             return Duration.ZERO;
         }
         long micros;
@@ -157,7 +162,7 @@ public final class LoadCommand implements Callable<Integer> {
 
     /// `load` with its oversleep excuse measured now if `auto` was asked for.
     private LoadSpec excuse(LoadSpec load) throws InterruptedException {
-        return excusedOversleep.equals("auto") ? load.withExcusedOversleep(
+        return autoExcuse() ? load.withExcusedOversleep(
                 LoadGenerator.idleOversleep(load, Duration.ofSeconds(1))) : load;
     }
 
@@ -250,7 +255,7 @@ public final class LoadCommand implements Callable<Integer> {
                     load.iops(), plain(load.writeRatio() * 100), Sizes.format(load.blockSize()), load.queueDepth(),
                     plain(duration), load.seed());
             out.printf(Locale.ROOT, "latency   from when due, less up to %d µs of the generator's late wake-up (%s)%n",
-                    load.excusedOversleep().toNanos() / 1000, excusedOversleep.equals("auto")
+                    load.excusedOversleep().toNanos() / 1000, autoExcuse()
                             ? "this machine's median, measured before the load" : "--excused-oversleep");
             out.printf(Locale.ROOT, "achieved  %.1f IOPS in %.2f s (%.1f writes/s, %.1f reads/s), %d errors%n%n",
                     achieved, r.seconds(), r.writes().iops(), r.reads().iops(), r.errors());

@@ -6,6 +6,7 @@ import dev.shear.datacenter.vzdump.FleecingOption;
 import dev.shear.datacenter.vzdump.PerformanceOption;
 import dev.shear.util.Sizes;
 import java.util.Set;
+import java.util.function.Function;
 import picocli.CommandLine.Option;
 
 /// vzdump's backup options, in its words, for `shear backup` and `shear job create|set`. An
@@ -63,7 +64,7 @@ final class VzdumpOptions {
     /// @throws IllegalArgumentException for a value vzdump would refuse
     BackupRequest apply(BackupRequest base, Set<String> reset, String storage) {
         BackupRequest d = BackupRequest.of(base.vmid(), storage);
-        java.util.function.Function<String, BackupRequest> from = name -> reset.contains(name) ? d : base;
+        Function<String, BackupRequest> from = name -> reset.contains(name) ? d : base;
         boolean incremental = mode == null ? from.apply("mode").incremental() : switch (mode) {
             case "full" -> false;
             case "incremental" -> true;

@@ -60,9 +60,7 @@ public final class BackupDialogViewModel extends CheckedForm<BackupRequest> {
     private final ObjectProperty<CbwPolicy> onCbwError = new SimpleObjectProperty<>(CbwPolicy.DEFAULT);
     private final ValidatedField cbwTimeout = new ValidatedField("", BackupDialogViewModel::checkTimeout);
     private final ValidatedField writeBehind = new ValidatedField("", t -> checkSize(t, "cbw-write-behind", v -> {
-        if (v > BackupRequest.MAX_WRITE_BEHIND) {
-            throw new IllegalArgumentException("cbw-write-behind must be between 0 and 1G, not " + t);
-        }
+        BackupRequest.checkWriteBehind(v, t);
         return null;
     }));
 

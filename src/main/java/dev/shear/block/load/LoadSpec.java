@@ -50,8 +50,4 @@ public record LoadSpec(int iops, double writeRatio, int blockSize, Duration dura
     public LoadSpec withExcusedOversleep(Duration d) {
         return new LoadSpec(iops, writeRatio, blockSize, duration, queueDepth, seed, d);
     }
-
-    public LoadSpec withDuration(Duration d) {
-        return new LoadSpec(iops, writeRatio, blockSize, d, queueDepth, seed, excusedOversleep);
-    }
 }

@@ -26,7 +26,7 @@ public record BackupRequest(int vmid, String storage, boolean incremental, Fleec
                             long bwlimit, Boolean discardSource, OnCbwError onCbwError, Long cbwTimeout,
                             Long writeBehind) {
     /// The most write-behind a backup may hold per disk.
-    public static final long MAX_WRITE_BEHIND = 1L << 30;
+    private static final long MAX_WRITE_BEHIND = 1L << 30;
 
     /// A request with the default write-behind.
     public BackupRequest(int vmid, String storage, boolean incremental, FleecingOption fleecing, Perf perf,
@@ -46,8 +46,8 @@ public record BackupRequest(int vmid, String storage, boolean incremental, Fleec
         if (cbwTimeout != null && cbwTimeout < 0) {
             throw new IllegalArgumentException("cbw-timeout must not be negative: " + cbwTimeout);
         }
-        if (writeBehind != null && (writeBehind < 0 || writeBehind > MAX_WRITE_BEHIND)) {
-            throw new IllegalArgumentException("cbw-write-behind must be between 0 and 1G, not " + writeBehind);
+        if (writeBehind != null) {
+            checkWriteBehind(writeBehind, Long.toString(writeBehind));
         }
         if (writeBehind != null && writeBehind > 0 && !fleecing.enabled()) {
             throw new IllegalArgumentException("--cbw-write-behind needs fleecing: without it guest writes wait for "
@@ -60,6 +60,14 @@ public record BackupRequest(int vmid, String storage, boolean incremental, Fleec
         if (discardSource != null && discardSource && !fleecing.enabled()) {
             throw new IllegalArgumentException("--discard-source needs fleecing: without it the source is the live disk,"
                     + " and discarding it would destroy the guest's data");
+        }
+    }
+
+    /// Throws unless `bytes` is a write-behind a backup may hold; `shown` is the value as the user
+    /// gave it, for the message.
+    public static void checkWriteBehind(long bytes, String shown) {
+        if (bytes < 0 || bytes > MAX_WRITE_BEHIND) {
+            throw new IllegalArgumentException("cbw-write-behind must be between 0 and 1G, not " + shown);
         }
     }
 
