@@ -118,6 +118,28 @@ class ThrottleNodeTest extends BlockNodeContractTest {
     }
 
     @Test
+    void onlyTheOldestWaiterIsWokenWhenItsTurnMayHaveCome() throws Exception {
+        ThrottleNode t = indebted(new MemoryNode(MIB));
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            long off = (2L + i) * 64 * 1024;
+            threads.add(Background.write(t, off, pattern(64 * 1024, off), failure));
+            int queued = i + 1;
+            await(queued + " writers wait", () -> t.waitingRequests() == queued);
+        }
+        t.setBytesPerSecond(16L * MIB);
+        for (Thread th : threads) {
+            th.join(GENEROUS);
+        }
+        assertThat(failure.get()).isNull();
+        assertThat(t.waitingRequests()).isZero();
+        // waking every waiter at each admission (the old signalAll) woke 7 + 6 + ... + 1 = 28
+        // writers whose turn had not come
+        assertThat(t.wakeUpsNotTheirTurn()).isZero();
+    }
+
+    @Test
     void zeroesDiscardFlushAndBlockStatusAreNotThrottled() throws IOException {
         MemoryNode inner = new MemoryNode(MIB);
         ThrottleNode t = indebted(inner);
