@@ -1,11 +1,10 @@
 package dev.shear.block;
 
+import dev.shear.util.DirectBuffers;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /// Positional, all-or-error I/O on one file through one [NativeFile] descriptor, for [RawFileNode]
 /// and the files under qcow2 images.
@@ -18,15 +17,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 ///   open for every other request. A system call under way is not interrupted (it is one `pread` or
 ///   `pwrite`, and ends when the kernel is done).
 /// * **Any buffer.** Heap buffers, and direct buffers not aligned for `O_DIRECT`, are copied through
-///   pooled aligned direct buffers of at most [#BOUNCE] bytes (so memory stays bounded whatever the
-///   caller passes and whichever thread calls).
+///   aligned direct buffers of at most [#BOUNCE] bytes from the process's pool ([DirectBuffers]),
+///   the smallest that holds the request: a 4 KiB write bounces through 4 KiB, and memory stays
+///   bounded whatever the caller passes and however many threads call.
 /// * **Errors name the file.** `ENOSPC`/`EDQUOT` become [NoSpaceException].
 ///
 /// Thread-safe: positional I/O needs no lock.
 public final class PositionalChannel implements AutoCloseable {
     /// The largest bounce buffer, and the largest piece of zeroes written at once.
-    static final int BOUNCE = 1 << 20;
-    private static final int MAX_SPARE = 8;
+    static final int BOUNCE = DirectBuffers.MAX;
     private static final int ZERO_ALIGN = 64 * 1024;
     /// One MiB of zeroes, aligned for any `O_DIRECT` block size up to 64 KiB; never written into,
     /// and only duplicates of it are handed out, so its position never moves.
@@ -36,9 +35,6 @@ public final class PositionalChannel implements AutoCloseable {
     private final Path path;
     private final NativeFile file;
     private final int alignment;
-    /// Aligned direct buffers of [#BOUNCE] bytes ready for reuse; [#spareCount] bounds it loosely.
-    private final ConcurrentLinkedQueue<ByteBuffer> spare = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger spareCount = new AtomicInteger();
 
     /// Opens `path` read-write or read-only, with `O_DIRECT` when `alignment` is more than 1 (then
     /// buffers, positions and lengths must be multiples of it). A writable file opened through the
@@ -108,6 +104,9 @@ public final class PositionalChannel implements AutoCloseable {
             throw new InterruptedIOException((write ? "write to " : "read of ") + path
                     + " not started: the thread was interrupted (the file stays open for other requests)");
         }
+        if (!buf.hasRemaining()) {
+            return;
+        }
         if (!needsBounce(buf)) {
             if (write) {
                 writeFully(pos, buf);
@@ -116,11 +115,11 @@ public final class PositionalChannel implements AutoCloseable {
             }
             return;
         }
-        ByteBuffer b = take();
+        ByteBuffer b = DirectBuffers.take(Math.min(buf.remaining(), BOUNCE), Math.max(alignment, 1));
         try {
             long at = pos;
             while (buf.hasRemaining()) {
-                int n = Math.min(buf.remaining(), BOUNCE);
+                int n = Math.min(buf.remaining(), b.capacity());
                 b.clear().limit(n);
                 if (write) {
                     b.put(0, buf, buf.position(), n);
@@ -133,7 +132,7 @@ public final class PositionalChannel implements AutoCloseable {
                 at += n;
             }
         } finally {
-            give(b);
+            DirectBuffers.give(b);
         }
     }
 
@@ -164,23 +163,6 @@ public final class PositionalChannel implements AutoCloseable {
         return !b.isDirect() || (alignment > 1 && b.alignmentOffset(b.position(), alignment) != 0);
     }
 
-    private ByteBuffer take() {
-        ByteBuffer b = spare.poll();
-        if (b != null) {
-            spareCount.decrementAndGet();
-            return b;
-        }
-        int align = Math.max(alignment, 4096);
-        return ByteBuffer.allocateDirect(BOUNCE + align).alignedSlice(align).limit(BOUNCE);
-    }
-
-    private void give(ByteBuffer b) {
-        if (spareCount.incrementAndGet() <= MAX_SPARE) {
-            spare.add(b);
-        } else {
-            spareCount.decrementAndGet();
-        }
-    }
 
     @Override
     public void close() throws IOException {

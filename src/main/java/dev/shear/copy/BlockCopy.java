@@ -3,6 +3,7 @@ package dev.shear.copy;
 import dev.shear.bitmap.ClusterBitmap;
 import dev.shear.block.BlockNode;
 import dev.shear.block.BlockStatus;
+import dev.shear.util.DirectBuffers;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +30,7 @@ public final class BlockCopy {
     /// The smallest copy granularity (QEMU's `BLOCK_COPY_CLUSTER_SIZE_DEFAULT`).
     public static final int DEFAULT_CLUSTER_SIZE = 64 * 1024;
     /// The largest single read/write (QEMU's `BLOCK_COPY_MAX_BUFFER`).
-    public static final int MAX_BUFFER = 1 << 20;
+    public static final int MAX_BUFFER = DirectBuffers.MAX;
 
     private final BlockNode source;
     private final BlockNode target;

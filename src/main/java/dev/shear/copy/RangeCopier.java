@@ -2,9 +2,9 @@ package dev.shear.copy;
 
 import dev.shear.block.BlockNode;
 import dev.shear.block.BlockStatus;
+import dev.shear.util.DirectBuffers;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -17,8 +17,9 @@ import java.util.concurrent.atomic.AtomicLong;
 ///   snapshot view) still gets few, large writes to the target;
 /// * a single cluster (copy-before-write's usual case) is read without asking for block status and
 ///   written as zeroes when it reads as zeroes: same result, two system calls fewer;
-/// * data goes in pieces of at most [BlockCopy#MAX_BUFFER] through pooled direct buffers, and the
-///   buffers in flight never exceed the memory budget.
+/// * data goes in pieces of at most [BlockCopy#MAX_BUFFER] through the process's pooled direct
+///   buffers ([DirectBuffers]), the smallest that holds the piece (a 4 KiB copy-before-write takes
+///   4 KiB, not a MiB), and the bytes in flight never exceed the memory budget.
 ///
 /// Thread-safe: many copy tasks use one copier at once.
 final class RangeCopier {
@@ -30,7 +31,6 @@ final class RangeCopier {
     /// Memory budget in KiB permits.
     private final Semaphore memory;
     private final int memoryPermits;
-    private final ConcurrentLinkedDeque<ByteBuffer> buffers = new ConcurrentLinkedDeque<>();
     private final AtomicLong bytesCopiedAsData = new AtomicLong();
 
     RangeCopier(BlockNode source, BlockNode target, int clusterSize, boolean skipUnallocated, long memoryBudget) {
@@ -124,9 +124,8 @@ final class RangeCopier {
     private long move(long pos, int n, boolean detectZeroes) throws IOException, InterruptedException {
         int permits = Math.min(memoryPermits, (n + 1023) / 1024);
         memory.acquire(permits);
-        ByteBuffer buf = takeBuffer();
+        ByteBuffer buf = DirectBuffers.take(n, 1);
         try {
-            buf.clear().limit(n);
             source.read(pos, buf);
             buf.flip();
             if (detectZeroes && isZero(buf)) {
@@ -135,7 +134,7 @@ final class RangeCopier {
             }
             target.write(pos, buf, false);
         } finally {
-            buffers.push(buf);
+            DirectBuffers.give(buf);
             memory.release(permits);
         }
         bytesCopiedAsData.addAndGet(n);
@@ -156,10 +155,5 @@ final class RangeCopier {
             }
         }
         return true;
-    }
-
-    private ByteBuffer takeBuffer() {
-        ByteBuffer b = buffers.poll();
-        return b != null ? b : ByteBuffer.allocateDirect(BlockCopy.MAX_BUFFER + 4096).alignedSlice(4096);
     }
 }
