@@ -257,8 +257,8 @@ public final class GuestBackup {
         List<JobState> states = new ArrayList<>();
         String error = null;
         // the targets' page-cache data goes out in small batches, not in the kernel's bursts that
-        // hold up the guest's reads (decision 0018)
-        WritebackPacer pacer = WritebackPacer.start("shear-writeback-" + id,
+        // hold up the guest's reads (decision 0018), started by a background thread (decision 0024)
+        WritebackPacer pacer = WritebackPacer.startBackground("shear-writeback-" + id,
                 running.stream().map(r -> r.disk().target()).toList(), WritebackPacer.TARGET_GROWTH_LIMIT);
         try {
             for (Running r : running) {

@@ -1,5 +1,6 @@
 package dev.shear.block;
 
+import dev.shear.util.IoThreads;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -43,11 +44,13 @@ public final class WritebackPacer implements AutoCloseable {
     private final boolean[] failed;
     private final CountDownLatch stop = new CountDownLatch(1);
     private final Thread thread;
+    private final boolean background;
     private volatile long rounds;
 
-    private WritebackPacer(String name, List<BlockNode> nodes, long growthLimit) {
+    private WritebackPacer(String name, List<BlockNode> nodes, long growthLimit, boolean background) {
         this.nodes = List.copyOf(nodes);
         this.growthLimit = growthLimit;
+        this.background = background;
         this.allocated = new long[this.nodes.size()];
         this.failed = new boolean[this.nodes.size()];
         this.thread = Thread.ofPlatform().daemon().name(name).unstarted(this::loop);
@@ -59,7 +62,19 @@ public final class WritebackPacer implements AutoCloseable {
     /// writeback stays in charge (logged). `-Dshear.paced-writeback=false` leaves it to the kernel
     /// always.
     public static WritebackPacer start(String name, List<BlockNode> nodes, long growthLimit) {
-        WritebackPacer p = new WritebackPacer(name, nodes, growthLimit);
+        return start(name, nodes, growthLimit, false);
+    }
+
+    /// [#start] for a backup's own nodes (its targets): the thread is a background thread
+    /// ([IoThreads#becomeBackground], decision 0024), so that the writeback it starts, kernel work
+    /// of up to a millisecond a round that a kernel without preemption cannot interrupt, begins when
+    /// no guest thread waits for the CPU.
+    public static WritebackPacer startBackground(String name, List<BlockNode> nodes, long growthLimit) {
+        return start(name, nodes, growthLimit, true);
+    }
+
+    private static WritebackPacer start(String name, List<BlockNode> nodes, long growthLimit, boolean background) {
+        WritebackPacer p = new WritebackPacer(name, nodes, growthLimit, background);
         if (!ENABLED) {
             return p;
         }
@@ -77,6 +92,9 @@ public final class WritebackPacer implements AutoCloseable {
     }
 
     private void loop() {
+        if (background) {
+            IoThreads.becomeBackground();
+        }
         for (int i = 0; i < nodes.size(); i++) {
             allocated[i] = allocation(i);
         }

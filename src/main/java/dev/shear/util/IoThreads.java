@@ -1,6 +1,7 @@
 package dev.shear.util;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -155,10 +156,24 @@ public final class IoThreads {
         return BACKGROUND_THREAD.get();
     }
 
-    private static void submit(ExecutorService pool, Runnable r) {
+    /// Hands `r` to `pool`; from a lowered thread, through the relay, so that any thread the pool
+    /// starts for it starts there. Either way a pool that refuses `r` (or cannot start a thread)
+    /// throws to the caller, which then knows `r` will never run (a relayed refusal used to be
+    /// lost, and with it a count the caller kept of work under way).
+    static void submit(ExecutorService pool, Runnable r) {
         // a virtual thread runs on a carrier that a background thread may have started (review of 9bb59e0)
         if (BACKGROUND_THREAD.get() || Thread.currentThread().isVirtual() && Scheduling.lowered()) {
-            RELAY.execute(() -> pool.execute(r));     // any thread the pool starts for it starts on the relay
+            try {
+                CompletableFuture.runAsync(() -> pool.execute(r), RELAY).join();
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof RuntimeException cause) {
+                    throw cause;
+                }
+                if (e.getCause() instanceof Error cause) {
+                    throw cause;
+                }
+                throw e;
+            }
         } else {
             pool.execute(r);
         }

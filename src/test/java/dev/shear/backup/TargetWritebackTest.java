@@ -3,13 +3,18 @@ package dev.shear.backup;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shear.block.DrainableNode;
+import dev.shear.block.FilterNode;
 import dev.shear.block.MemoryNode;
 import dev.shear.block.RawFileNode;
 import dev.shear.testing.PageCache;
+import dev.shear.util.Scheduling;
+import dev.shear.util.ThreadStats;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -54,4 +59,39 @@ class TargetWritebackTest {
             Files.deleteIfExists(dir);
         }
     }
+
+    /// Decision 0024: starting the writeback is the backup's own work, which no guest request
+    /// waits for: the pacer's thread runs under the background policy.
+    @Test
+    void theTargetsWritebackIsStartedByABackgroundThread() throws Throwable {
+        MemoryNode disk = new MemoryNode("disk", SIZE, 65536);
+        disk.write(0, new byte[(int) SIZE]);
+        List<Long> policies = new CopyOnWriteArrayList<>();
+        FilterNode target = new FilterNode(new MemoryNode("target", SIZE, 65536)) {
+            @Override
+            public String describe() {
+                return "recording target";
+            }
+
+            @Override
+            public void startWriteback() throws IOException {
+                policies.add(ThreadStats.policy());
+                super.startWriteback();
+            }
+        };
+        GuestBackup b = GuestBackup.prepare("wb-policy", List.of(new GuestBackup.Disk("scsi0", new DrainableNode(disk),
+                target, null, null)), BackupOptions.defaults().withSpeed(4L << 20), e -> { });
+        b.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (policies.size() < 3 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        b.setSpeed(0);
+        assertThat(b.await(30, TimeUnit.SECONDS).state()).isEqualTo(JobState.COMPLETED);
+        assertThat(policies).as("policies of the threads that started the target's writeback").hasSizeGreaterThanOrEqualTo(3);
+        if (Scheduling.BACKGROUND_NICE > 0) {
+            assertThat(policies).containsOnly(ThreadStats.BATCH);
+        }
+    }
 }
+

@@ -11,6 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
@@ -106,6 +109,24 @@ class SchedulingTest {
         assertThat(s[1]).as("the started thread's nice value").isEqualTo(own);
         assertThat(s[2]).as("its policy").isNotEqualTo(ThreadStats.BATCH);
         assertThat(Scheduling.lowered()).as("this thread").isFalse();
+    }
+
+    @Test
+    void aPoolThatRefusesWorkFromABackgroundThreadTellsTheCaller() throws Exception {
+        // review of d2fd3c7: a refusal on the relay was lost, and write-behind's count of urgent
+        // workers with it
+        ExecutorService closed = Executors.newSingleThreadExecutor();
+        closed.shutdown();
+        long[] s = onNewThread(() -> {
+            IoThreads.becomeBackground();
+            try {
+                IoThreads.submit(closed, () -> { });
+                return new long[] {0};
+            } catch (RejectedExecutionException e) {
+                return new long[] {1};
+            }
+        });
+        assertThat(s[0]).as("the background caller saw the refusal").isEqualTo(1);
     }
 
     @Test
