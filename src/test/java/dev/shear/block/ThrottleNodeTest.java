@@ -46,6 +46,20 @@ class ThrottleNodeTest extends BlockNodeContractTest {
         }
     }
 
+    /// Starts `n` writers of 64 KiB blocks from block `first` on, one at a time, each once the one
+    /// before it waits in `t`'s queue.
+    private static List<Thread> queueWriters(ThrottleNode t, int n, long first, AtomicReference<Throwable> failure)
+            throws InterruptedException {
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long off = (first + i) * 64 * 1024;
+            threads.add(Background.write(t, off, pattern(64 * 1024, off), failure));
+            int queued = i + 1;
+            await(queued + " writers wait", () -> t.waitingRequests() == queued);
+        }
+        return threads;
+    }
+
     @Test
     void oneMiBPerSecondAdmitsNoMoreThanTheBucketAllows() throws IOException {
         MemoryNode inner = new MemoryNode(8L * MIB);
@@ -102,13 +116,7 @@ class ThrottleNodeTest extends BlockNodeContractTest {
         ThrottleNode fair = indebted(recorder);
         order.clear();
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            long off = (4L + i) * 64 * 1024;
-            threads.add(Background.write(fair, off, pattern(64 * 1024, off), failure));
-            int queued = i + 1;
-            await(queued + " writers wait", () -> fair.waitingRequests() == queued);
-        }
+        List<Thread> threads = queueWriters(fair, 4, 4, failure);
         fair.setBytesPerSecond(MIB);
         for (Thread th : threads) {
             th.join(GENEROUS);
@@ -121,13 +129,7 @@ class ThrottleNodeTest extends BlockNodeContractTest {
     void onlyTheOldestWaiterIsWokenWhenItsTurnMayHaveCome() throws Exception {
         ThrottleNode t = indebted(new MemoryNode(MIB));
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < 8; i++) {
-            long off = (2L + i) * 64 * 1024;
-            threads.add(Background.write(t, off, pattern(64 * 1024, off), failure));
-            int queued = i + 1;
-            await(queued + " writers wait", () -> t.waitingRequests() == queued);
-        }
+        List<Thread> threads = queueWriters(t, 8, 2, failure);
         t.setBytesPerSecond(16L * MIB);
         for (Thread th : threads) {
             th.join(GENEROUS);
