@@ -30,7 +30,7 @@ public final class PositionalChannel implements AutoCloseable {
     /// One MiB of zeroes, aligned for any `O_DIRECT` block size up to 64 KiB; never written into,
     /// and only duplicates of it are handed out, so its position never moves.
     private static final ByteBuffer ZEROES = ByteBuffer.allocateDirect(BOUNCE + ZERO_ALIGN).alignedSlice(ZERO_ALIGN)
-            .limit(BOUNCE);
+            .limit(BOUNCE).asReadOnlyBuffer();
 
     private final Path path;
     private final NativeFile file;

@@ -122,7 +122,10 @@ final class RangeCopier {
     /// Reads `n` ≤ [BlockCopy#MAX_BUFFER] bytes at `pos` and writes them to the target (as zeroes
     /// when `detectZeroes` and they are all zero); returns the bytes moved as data.
     private long move(long pos, int n, boolean detectZeroes) throws IOException, InterruptedException {
-        int permits = Math.min(memoryPermits, (n + 1023) / 1024);
+        if (n == 0) {
+            return 0;                                   // nothing to move (and no empty buffer to take)
+        }
+        int permits = Math.min(memoryPermits, DirectBuffers.sizeFor(n) / 1024);    // what the buffer holds
         memory.acquire(permits);
         ByteBuffer buf = DirectBuffers.take(n, 1);
         try {

@@ -330,7 +330,9 @@ final class WriteBehind {
     /// seconds (review of c3bdf78). So up to [#WORKERS] threads of the guest-request kind take
     /// queued writes too, oldest first, while some request waits. Writes a background worker has
     /// already taken are not hurried: at most [#WORKERS] of them, each one copy. Called with the
-    /// lock held.
+    /// lock held; from a background thread [IoThreads#helper] waits for the relay while holding
+    /// it, but no background thread waits for pending writes today (the job's copy workers never
+    /// go through the filter), so that priority inversion cannot happen yet.
     private void hurry() {
         while (urgent < WORKERS && urgent < queue.size()) {
             urgent++;

@@ -14,15 +14,22 @@ import java.util.concurrent.atomic.LongAdder;
 /// eight: the ninth concurrent writer allocated and zeroed a new MiB for its 4 KiB.
 ///
 /// * [#take] gives the smallest size that holds the bytes asked for, with its limit set to them.
+///   The 64 KiB and 1 MiB buffers start on a 64 KiB boundary, so a file opened with `O_DIRECT` on
+///   a device with blocks of up to 64 KiB bounces through pooled buffers too (a request for such
+///   an alignment gets at least 64 KiB).
 /// * [#give] keeps a buffer for the next taker up to a cap per size (1, 4 and 32 MiB of each);
-///   beyond it the buffer is left to the garbage collector. Only buffers [#take] made are kept.
-/// * A caller that needs a stricter alignment than a page gets a fresh buffer.
+///   beyond it the buffer is left to the garbage collector. It keeps only writable, direct
+///   buffers of one of the sizes with the size's alignment; callers give back exactly what they
+///   took, once, and stop using it.
+/// * A 4 KiB buffer takes 8 KiB of memory (the allocation is padded for its alignment).
 ///
 /// Thread-safe; buffers carry no data from one user to the next that a caller may rely on.
 public final class DirectBuffers {
     /// The largest buffer [#take] gives.
     public static final int MAX = 1 << 20;
     private static final int PAGE = 4096;
+    /// The alignment of the 64 KiB and 1 MiB buffers.
+    private static final int WIDE = 64 * 1024;
     private static final int[] SIZES = {PAGE, 64 * 1024, MAX};
     private static final int[] KEEP = {256, 64, 32};
     @SuppressWarnings("unchecked")
@@ -49,13 +56,13 @@ public final class DirectBuffers {
         if (Integer.bitCount(alignment) != 1) {
             throw new IllegalArgumentException("alignment must be a power of two, not " + alignment);
         }
-        int c = sizeClass(bytes);
-        if (alignment > PAGE) {
-            return allocate(SIZES[c], alignment).limit(bytes);
+        if (alignment > WIDE) {
+            return allocate(SIZES[sizeClass(bytes)], alignment).limit(bytes);
         }
+        int c = sizeClass(alignment > PAGE ? Math.max(bytes, WIDE) : bytes);
         ByteBuffer b = SPARE[c].pollFirst();
         if (b == null) {
-            return allocate(SIZES[c], PAGE).limit(bytes);
+            return allocate(SIZES[c], alignmentOf(c)).limit(bytes);
         }
         SPARE_COUNT[c].decrementAndGet();
         return b.clear().limit(bytes);
@@ -64,7 +71,7 @@ public final class DirectBuffers {
     /// Returns a buffer from [#take] for reuse; the caller must not touch it afterwards.
     public static void give(ByteBuffer b) {
         int c = exactClass(b.capacity());
-        if (c < 0 || !b.isDirect() || b.isReadOnly() || b.alignmentOffset(0, PAGE) != 0) {
+        if (c < 0 || !b.isDirect() || b.isReadOnly() || b.alignmentOffset(0, alignmentOf(c)) != 0) {
             return;
         }
         if (SPARE_COUNT[c].incrementAndGet() <= KEEP[c]) {
@@ -72,6 +79,15 @@ public final class DirectBuffers {
         } else {
             SPARE_COUNT[c].decrementAndGet();
         }
+    }
+
+    /// The bytes of the buffer [#take] gives for a request of `bytes` (1 to [#MAX]) at an
+    /// alignment of at most a page: what a caller holds, for its memory budget.
+    public static int sizeFor(int bytes) {
+        if (bytes < 1 || bytes > MAX) {
+            throw new IllegalArgumentException("a direct buffer holds 1 to " + MAX + " bytes, not " + bytes);
+        }
+        return SIZES[sizeClass(bytes)];
     }
 
     /// Bytes of direct buffers this pool has allocated in this process (tests, diagnostics).
@@ -91,6 +107,10 @@ public final class DirectBuffers {
             c++;
         }
         return c;
+    }
+
+    private static int alignmentOf(int sizeClass) {
+        return SIZES[sizeClass] >= WIDE ? WIDE : PAGE;
     }
 
     private static int exactClass(int capacity) {

@@ -38,11 +38,21 @@ class DirectBuffersTest {
     }
 
     @Test
-    void aStricterAlignmentThanAPageGetsAFreshAlignedBuffer() {
+    void anAlignmentOfUpTo64KiBIsServedFromThePool() {
         ByteBuffer b = DirectBuffers.take(4096, 65536);
         assertThat(b.alignmentOffset(0, 65536)).isZero();
-        assertThat(b.capacity()).isEqualTo(4096);
+        assertThat(b.capacity()).as("a request for a wide alignment gets a wide buffer").isEqualTo(65536);
         assertThat(b.limit()).isEqualTo(4096);
+        DirectBuffers.give(b);
+        long before = DirectBuffers.allocatedBytes();
+        ByteBuffer again = DirectBuffers.take(8192, 8192);
+        assertThat(again).isSameAs(b);
+        assertThat(DirectBuffers.allocatedBytes()).isEqualTo(before);
+        DirectBuffers.give(again);
+        ByteBuffer huge = DirectBuffers.take(4096, 1 << 20);
+        assertThat(huge.alignmentOffset(0, 1 << 20)).as("beyond 64 KiB: a fresh buffer").isZero();
+        assertThat(DirectBuffers.sizeFor(4097)).isEqualTo(65536);
+        assertThat(DirectBuffers.sizeFor(4096)).isEqualTo(4096);
     }
 
     @Test
@@ -55,6 +65,11 @@ class DirectBuffersTest {
         assertThat(DirectBuffers.spare(4096)).isEqualTo(256);
         DirectBuffers.give(ByteBuffer.allocateDirect(5000));        // not one of the pool's sizes
         DirectBuffers.give(ByteBuffer.allocate(4096));              // not direct: never kept
+        assertThat(DirectBuffers.spare(4096)).isEqualTo(256);
+        ByteBuffer t = DirectBuffers.take(4096, 1);
+        DirectBuffers.give(t.asReadOnlyBuffer());                   // read-only: never kept
+        assertThat(DirectBuffers.spare(4096)).isEqualTo(255);
+        DirectBuffers.give(t);
         assertThat(DirectBuffers.spare(4096)).isEqualTo(256);
     }
 
