@@ -50,16 +50,14 @@ public final class DirectBuffers {
     /// A direct buffer with position 0 and limit `bytes` (1 to [#MAX]) whose start is aligned to
     /// `alignment` (a power of two); its capacity is the size class that holds `bytes`.
     public static ByteBuffer take(int bytes, int alignment) {
-        if (bytes < 1 || bytes > MAX) {
-            throw new IllegalArgumentException("a direct buffer holds 1 to " + MAX + " bytes, not " + bytes);
-        }
+        int fits = sizeClass(bytes);
         if (Integer.bitCount(alignment) != 1) {
             throw new IllegalArgumentException("alignment must be a power of two, not " + alignment);
         }
         if (alignment > WIDE) {
-            return allocate(SIZES[sizeClass(bytes)], alignment).limit(bytes);
+            return allocate(SIZES[fits], alignment).limit(bytes);
         }
-        int c = sizeClass(alignment > PAGE ? Math.max(bytes, WIDE) : bytes);
+        int c = alignment > PAGE ? Math.max(fits, sizeClass(WIDE)) : fits;
         ByteBuffer b = SPARE[c].pollFirst();
         if (b == null) {
             return allocate(SIZES[c], alignmentOf(c)).limit(bytes);
@@ -84,9 +82,6 @@ public final class DirectBuffers {
     /// The bytes of the buffer [#take] gives for a request of `bytes` (1 to [#MAX]) at an
     /// alignment of at most a page: what a caller holds, for its memory budget.
     public static int sizeFor(int bytes) {
-        if (bytes < 1 || bytes > MAX) {
-            throw new IllegalArgumentException("a direct buffer holds 1 to " + MAX + " bytes, not " + bytes);
-        }
         return SIZES[sizeClass(bytes)];
     }
 
@@ -101,7 +96,11 @@ public final class DirectBuffers {
         return c < 0 ? 0 : SPARE_COUNT[c].get();
     }
 
+    /// The smallest size that holds `bytes`; refuses what no size holds.
     private static int sizeClass(int bytes) {
+        if (bytes < 1 || bytes > MAX) {
+            throw new IllegalArgumentException("a direct buffer holds 1 to " + MAX + " bytes, not " + bytes);
+        }
         int c = 0;
         while (SIZES[c] < bytes) {
             c++;
