@@ -65,7 +65,9 @@ class TargetWritebackTest {
     @Test
     void theTargetsWritebackIsStartedByABackgroundThread() throws Throwable {
         MemoryNode disk = new MemoryNode("disk", SIZE, 65536);
-        disk.write(0, new byte[(int) SIZE]);
+        byte[] data = new byte[(int) SIZE];
+        new Random(7).nextBytes(data);            // data, not zeroes: copied at the set speed, for seconds
+        disk.write(0, data);
         List<Long> policies = new CopyOnWriteArrayList<>();
         FilterNode target = new FilterNode(new MemoryNode("target", SIZE, 65536)) {
             @Override
